@@ -124,7 +124,11 @@ impl<T: Number> Visitor<'_> for NumberVisitor<T> {
     type Value = T;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "a number or a numeric string ({})", std::any::type_name::<T>())
+        write!(
+            f,
+            "a number or a numeric string ({})",
+            std::any::type_name::<T>()
+        )
     }
 
     fn visit_u64<E: de::Error>(self, v: u64) -> Result<T, E> {
@@ -196,7 +200,11 @@ mod tests {
     struct Sample {
         #[serde(deserialize_with = "number")]
         port: u32,
-        #[serde(default, deserialize_with = "opt_number", skip_serializing_if = "Option::is_none")]
+        #[serde(
+            default,
+            deserialize_with = "opt_number",
+            skip_serializing_if = "Option::is_none"
+        )]
         big: Option<u64>,
         #[serde(deserialize_with = "number")]
         ratio: f64,
@@ -225,7 +233,10 @@ mod tests {
             r#"{"port":1.5,"ratio":1}"#,
             r#"{"port":true,"ratio":1}"#,
         ] {
-            assert!(serde_json::from_str::<Sample>(bad).is_err(), "{bad} should fail");
+            assert!(
+                serde_json::from_str::<Sample>(bad).is_err(),
+                "{bad} should fail"
+            );
         }
     }
 
