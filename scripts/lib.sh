@@ -50,3 +50,39 @@ ensure_rust() {
     fi
     apt_install gcc libc6-dev pkg-config
 }
+
+# ensure_docker: a running Docker engine (Debian's docker.io; dockerd started by hand when no
+# service manager runs it). The daemon's data and log live under $CACHE_DIR/docker.
+ensure_docker() {
+    apt_install docker.io iptables ca-certificates
+    if docker info >/dev/null 2>&1; then return 0; fi
+    local dir="$CACHE_DIR/docker"
+    mkdir -p "$dir"
+    log "starting dockerd (data root $dir/data, log $dir/dockerd.log)"
+    as_root sh -c "nohup dockerd --data-root '$dir/data' --pidfile '$dir/dockerd.pid' >'$dir/dockerd.log' 2>&1 &"
+    for _ in $(seq 1 60); do
+        docker info >/dev/null 2>&1 && return 0
+        sleep 0.5
+    done
+    tail -n 30 "$dir/dockerd.log" >&2 || true
+    die "dockerd did not become ready"
+}
+
+# ensure_busybox_image: `local/busybox:1`, a 2 MB image built from Debian's busybox-static with no
+# registry (busybox and its applet links on an empty root file system).
+ensure_busybox_image() {
+    docker image inspect local/busybox:1 >/dev/null 2>&1 && return 0
+    apt_install busybox-static
+    local rootfs
+    rootfs="$(mktemp -d)"
+    mkdir -p "$rootfs/bin" "$rootfs/tmp" "$rootfs/etc"
+    cp /bin/busybox "$rootfs/bin/busybox"
+    for applet in $("$rootfs/bin/busybox" --list); do
+        [ -e "$rootfs/bin/$applet" ] || ln -s busybox "$rootfs/bin/$applet"
+    done
+    echo 'root:x:0:0:root:/:/bin/sh' >"$rootfs/etc/passwd"
+    echo 'nobody:x:65534:65534:nobody:/:/bin/false' >>"$rootfs/etc/passwd"
+    log "building local/busybox:1"
+    tar -C "$rootfs" -c . | docker import -c 'ENV PATH=/bin' -c 'CMD ["/bin/sh"]' - local/busybox:1 >/dev/null
+    rm -rf "$rootfs"
+}

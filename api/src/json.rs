@@ -193,6 +193,7 @@ pub fn is_false(value: &bool) -> bool {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

@@ -18,3 +18,6 @@ pub mod recordio;
 pub mod resources;
 pub mod v1;
 pub mod values;
+
+#[cfg(feature = "client")]
+pub mod client;

@@ -213,19 +213,22 @@ proptest! {
     #[test]
     fn truncated_stream_fails_finish(
         payloads in prop::collection::vec(prop::collection::vec(any::<u8>(), 1..50), 1..6),
-        cut in 1usize..50,
+        cut in any::<usize>(),
         sizes in chunk_sizes(),
     ) {
         let stream = encode_all(&payloads);
-        let end = stream.len().saturating_sub(cut.min(stream.len() - 1));
-        let truncated = &stream[..end];
+        // Cut inside the last record's encoding (never at its boundary).
+        let last = payloads.last().unwrap();
+        let last_encoded = last.len().to_string().len() + 1 + last.len();
+        let cut = 1 + cut % (last_encoded - 1);
+        let truncated = &stream[..stream.len() - cut];
         let outcome = run(&chunks(truncated, &sizes), usize::MAX);
-        prop_assert!(matches!(
+        let truncated_error = matches!(
             outcome.error,
             Some(RecordIoError::TruncatedRecord { .. } | RecordIoError::TruncatedLength { .. })
-        ));
-        prop_assert!(outcome.records.len() < payloads.len());
-        prop_assert_eq!(&outcome.records[..], &payloads[..outcome.records.len()]);
+        );
+        prop_assert!(truncated_error, "expected a truncation error, got {:?}", outcome.error);
+        prop_assert_eq!(&outcome.records[..], &payloads[..payloads.len() - 1]);
     }
 
     /// JSON values round-trip through `encode_json` and `JsonDecoder` in any chunking.
