@@ -12,8 +12,14 @@ log "cargo fmt --check"
 cargo fmt --all -- --check
 
 log "cargo clippy"
-cargo clippy --workspace --all-targets --locked -- -D warnings
+cargo clippy --workspace --all-targets --all-features --locked -- -D warnings
 
 log "cargo test"
-cargo test --workspace --all-targets --locked
-cargo test --workspace --doc --locked
+results="$(mktemp)"
+trap 'rm -f "$results"' EXIT
+cargo test --workspace --doc --all-features --locked 2>&1 | tee -a "$results"
+cargo test --workspace --all-targets --all-features --locked 2>&1 | tee -a "$results"
+
+# One closing line for the whole run, summed over every test binary.
+awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i; if ($(i+1) ~ /^ignored/) s += $i } }
+     END { printf "tests: %d passed, %d failed, %d skipped\n", p, f, s }' "$results"

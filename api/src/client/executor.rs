@@ -167,6 +167,12 @@ pub enum ExecutorEvent {
         kill_policy: Option<KillPolicy>,
     },
     Message(Bytes),
+    /// A LAUNCH whose task is malformed (e.g. a volume mode Mesos does not know): the executor
+    /// fails the task with `message`.
+    InvalidLaunch {
+        task_id: TaskId,
+        message: String,
+    },
     /// The agent reported an error.
     Error(String),
     /// Kill every task within the grace period, send their last updates, and exit.
@@ -475,13 +481,32 @@ async fn subscribe_once(inner: &Arc<Inner>, events: &mpsc::Sender<ExecutorEvent>
     let mut subscribed = false;
     loop {
         let event = match stream.next().await {
-            Ok(Some(event)) => event,
+            Ok(Some(event)) => Incoming::Event(Box::new(event)),
             Ok(None) => return lost("the agent closed the subscription".to_owned(), subscribed),
-            Err(StreamError::BadEvent { index, source }) => {
-                warn!(index, error = %source, "ignoring an event that does not parse");
-                continue;
+            Err(StreamError::BadEvent {
+                index,
+                record,
+                source,
+            }) => {
+                // A LAUNCH whose task does not parse must still fail that task, not vanish.
+                match invalid_launch(&record, &source) {
+                    Some(event) => Incoming::Invalid(event),
+                    None => {
+                        warn!(index, error = %source, "ignoring an event that does not parse");
+                        continue;
+                    }
+                }
             }
             Err(e) => return lost(e.to_string(), subscribed),
+        };
+        let event = match event {
+            Incoming::Event(event) => *event,
+            Incoming::Invalid(invalid) => {
+                if events.send(invalid).await.is_err() {
+                    return Outcome::ChannelClosed;
+                }
+                continue;
+            }
         };
         let forward = match event.kind {
             Some(EventType::Subscribed) => match event.subscribed {
@@ -536,6 +561,23 @@ async fn subscribe_once(inner: &Arc<Inner>, events: &mpsc::Sender<ExecutorEvent>
             return Outcome::ChannelClosed;
         }
     }
+}
+
+enum Incoming {
+    Event(Box<Event>),
+    Invalid(ExecutorEvent),
+}
+
+/// The [`ExecutorEvent::InvalidLaunch`] for a LAUNCH event that names its task but does not
+/// parse; `None` for anything else.
+fn invalid_launch(record: &[u8], error: &serde_json::Error) -> Option<ExecutorEvent> {
+    let value: serde_json::Value = serde_json::from_slice(record).ok()?;
+    let task = value.get("launch")?.get("task")?;
+    let task_id = task.get("task_id")?.get("value")?.as_str()?;
+    (value.get("type")?.as_str()? == "LAUNCH").then(|| ExecutorEvent::InvalidLaunch {
+        task_id: TaskId::new(task_id),
+        message: format!("Invalid task: {error}"),
+    })
 }
 
 /// Resends updates that stayed unacknowledged for [`RESEND_INTERVAL`] while subscribed.

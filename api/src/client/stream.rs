@@ -2,7 +2,7 @@ use std::time::Duration;
 
 use serde::de::DeserializeOwned;
 
-use crate::recordio::{JsonDecoder, JsonRecordError, RecordIoError};
+use crate::recordio::{Decoder, RecordIoError};
 
 /// Why an event stream ended or produced no event.
 #[derive(Debug, thiserror::Error)]
@@ -17,6 +17,8 @@ pub enum StreamError {
     #[error("event {index} of the stream is not valid: {source}")]
     BadEvent {
         index: u64,
+        /// The record as received, for callers that can still make sense of parts of it.
+        record: Vec<u8>,
         #[source]
         source: serde_json::Error,
     },
@@ -25,8 +27,10 @@ pub enum StreamError {
 /// Events of type `T` read from a streaming HTTP response in RecordIO framing.
 pub struct EventStream<T> {
     response: reqwest::Response,
-    decoder: JsonDecoder<T>,
+    decoder: Decoder,
+    index: u64,
     idle_timeout: Duration,
+    _event: std::marker::PhantomData<fn() -> T>,
 }
 
 impl<T: DeserializeOwned> EventStream<T> {
@@ -39,21 +43,27 @@ impl<T: DeserializeOwned> EventStream<T> {
     ) -> Self {
         Self {
             response,
-            decoder: JsonDecoder::new(max_record_size),
+            decoder: Decoder::new(max_record_size),
+            index: 0,
             idle_timeout,
+            _event: std::marker::PhantomData,
         }
     }
 
     /// The next event; `Ok(None)` when the stream ended cleanly.
     pub async fn next(&mut self) -> Result<Option<T>, StreamError> {
         loop {
-            match self.decoder.next_record() {
-                Ok(Some(event)) => return Ok(Some(event)),
-                Ok(None) => {}
-                Err(JsonRecordError::Framing(e)) => return Err(e.into()),
-                Err(JsonRecordError::Json { index, source, .. }) => {
-                    return Err(StreamError::BadEvent { index, source });
-                }
+            if let Some(record) = self.decoder.next_record()? {
+                let index = self.index;
+                self.index += 1;
+                return match serde_json::from_slice(&record) {
+                    Ok(event) => Ok(Some(event)),
+                    Err(source) => Err(StreamError::BadEvent {
+                        index,
+                        record,
+                        source,
+                    }),
+                };
             }
             match tokio::time::timeout(self.idle_timeout, self.response.chunk()).await {
                 Err(_) => return Err(StreamError::Idle(self.idle_timeout)),
