@@ -372,6 +372,9 @@ pub struct DockerInfo {
     pub parameters: Vec<Parameter>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub force_pull_image: Option<bool>,
+    /// Deprecated: the driver of every volume (`Volume.Source.DockerVolume.driver` replaces it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub volume_driver: Option<String>,
 }
 
 impl DockerInfo {
@@ -383,6 +386,7 @@ impl DockerInfo {
             privileged: false,
             parameters: Vec::new(),
             force_pull_image: None,
+            volume_driver: None,
         }
     }
 }
