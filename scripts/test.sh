@@ -7,6 +7,8 @@ source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
 
 ensure_rust
+ensure_docker
+ensure_busybox_image
 
 log "cargo fmt --check"
 cargo fmt --all -- --check

@@ -304,8 +304,15 @@ impl ExecutorDriver {
         let deadline = tokio::time::Instant::now() + timeout;
         loop {
             let notified = self.inner.acknowledged.notified();
-            if self.inner.lock().updates.is_empty() {
-                return true;
+            {
+                let state = self.inner.lock();
+                if state.updates.is_empty() {
+                    return true;
+                }
+                if state.stopped {
+                    // Nobody is left to acknowledge anything.
+                    return false;
+                }
             }
             if tokio::time::timeout_at(deadline, notified).await.is_err() {
                 return self.inner.lock().updates.is_empty();

@@ -90,10 +90,24 @@ pub async fn run(
     let mut shutting_down = false;
     let mut signals = Signals::new();
 
+    let mut events_open = true;
     loop {
         tokio::select! {
-            event = events.recv() => {
-                let Some(event) = event else { break };
+            event = events.recv(), if events_open => {
+                let Some(event) = event else {
+                    // The driver stopped (it sent a SHUTDOWN first if it gave up on the agent):
+                    // the task must not outlive the executor.
+                    events_open = false;
+                    match &current {
+                        Some((_, control)) if !shutting_down => {
+                            shutting_down = true;
+                            let _ = control.send(Control::Kill { grace: Duration::ZERO, shutdown: true }).await;
+                        }
+                        Some(_) => {}
+                        None => break,
+                    }
+                    continue;
+                };
                 match event {
                     ExecutorEvent::Subscribed(subscribed) => {
                         framework = Some(subscribed.framework_info);
