@@ -13,6 +13,7 @@ pub mod attributes;
 pub mod constraints;
 pub mod duration;
 pub mod flags;
+pub mod internal;
 pub mod json;
 pub mod recordio;
 pub mod resources;

@@ -11,4 +11,5 @@ mod mesos;
 pub mod scheduler;
 
 pub use common::*;
+pub(crate) use common::mesos_enum;
 pub use mesos::*;
