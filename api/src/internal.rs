@@ -12,11 +12,11 @@
 use serde::{Deserialize, Serialize};
 
 use crate::json::{Bytes, null_as_default, number, opt_number};
+use crate::v1::mesos_enum;
 use crate::v1::{
     AgentId, AgentInfo, ExecutorId, ExecutorInfo, FrameworkId, FrameworkInfo, KillPolicy,
     MasterInfo, TaskGroupInfo, TaskId, TaskInfo, TaskState, TaskStatus,
 };
-use crate::v1::mesos_enum;
 
 /// Where agents call the master.
 pub const AGENT_API_PATH: &str = "/internal/agent/v1";
@@ -82,12 +82,24 @@ pub struct Register {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub endpoint: Option<String>,
     /// Frameworks with executors or tasks on this agent.
-    #[serde(default, deserialize_with = "null_as_default", skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "null_as_default",
+        skip_serializing_if = "Vec::is_empty"
+    )]
     pub frameworks: Vec<FrameworkInfo>,
-    #[serde(default, deserialize_with = "null_as_default", skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "null_as_default",
+        skip_serializing_if = "Vec::is_empty"
+    )]
     pub executors: Vec<ExecutorInfo>,
     /// Tasks the agent knows, with their latest state.
-    #[serde(default, deserialize_with = "null_as_default", skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "null_as_default",
+        skip_serializing_if = "Vec::is_empty"
+    )]
     pub tasks: Vec<AgentTask>,
 }
 
@@ -99,7 +111,11 @@ pub struct AgentTask {
     /// The newest state the agent knows.
     pub state: TaskState,
     /// Statuses sent so far (the last one first is not required; in order of occurrence).
-    #[serde(default, deserialize_with = "null_as_default", skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "null_as_default",
+        skip_serializing_if = "Vec::is_empty"
+    )]
     pub statuses: Vec<TaskStatus>,
     /// The uuid of the update the framework has not acknowledged yet, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -123,7 +139,11 @@ pub struct ExecutorExited {
     pub framework_id: FrameworkId,
     pub executor_id: ExecutorId,
     /// The wait status of the executor process.
-    #[serde(default, deserialize_with = "opt_number", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "opt_number",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub status: Option<i32>,
 }
 

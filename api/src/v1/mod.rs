@@ -10,6 +10,6 @@ pub mod executor;
 mod mesos;
 pub mod scheduler;
 
-pub use common::*;
 pub(crate) use common::mesos_enum;
+pub use common::*;
 pub use mesos::*;
