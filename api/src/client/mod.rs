@@ -6,6 +6,7 @@
 //!   record size and an idle timeout.
 
 pub mod executor;
+pub mod scheduler;
 mod stream;
 
 pub use stream::{EventStream, StreamError};

@@ -283,9 +283,20 @@ struct Ending {
 impl TaskRunner {
     async fn run(self, task: TaskInfo, mut control: mpsc::Receiver<Control>) {
         let id = task.task_id.clone();
-        self.update(&id, TaskState::Starting, None, None, None)
-            .await;
-        let plan = match plan::plan(&task, &self.settings.plan) {
+        let plan = plan::plan(&task, &self.settings.plan);
+        // TASK_STARTING goes out while the engine is asked for the image: neither waits for the
+        // other, and STARTING is still sent before anything else.
+        let image = plan.as_ref().ok().map(|p| p.image.clone());
+        let (_, image_present) = tokio::join!(
+            self.update(&id, TaskState::Starting, None, None, None),
+            async {
+                match &image {
+                    Some(image) => self.docker.inspect_image(image).await.is_ok(),
+                    None => false,
+                }
+            }
+        );
+        let plan = match plan {
             Ok(plan) => plan,
             Err(e) => {
                 let message = format!("Failed to create docker run options: {e}");
@@ -303,7 +314,7 @@ impl TaskRunner {
         };
         // Preparing (pulling, creating, starting) can be interrupted by a kill.
         let prepared = tokio::select! {
-            prepared = self.prepare(&plan) => prepared,
+            prepared = self.prepare(&plan, image_present) => prepared,
             Some(Control::Kill { .. }) = control.recv() => {
                 self.remove(&plan.name).await;
                 self.update(&id, TaskState::Killed, Some("Task killed before its container started".into()), Some(TaskStatusReason::TaskKilledDuringLaunch), None).await;
@@ -323,12 +334,13 @@ impl TaskRunner {
             .await;
             return;
         }
+        self.report_running(&id, &plan).await;
+        // Following the logs from here still returns everything since the container started.
         let logs = tokio::spawn(stream_logs(
             self.docker.clone(),
             plan.name.clone(),
             PathBuf::from(&self.settings.plan.sandbox_directory),
         ));
-        self.report_running(&id, &plan).await;
 
         let ending = self.supervise(&task, &plan, &mut control).await;
         // The log stream ends with the container; give it a moment to drain.
@@ -352,9 +364,8 @@ impl TaskRunner {
     }
 
     /// Pulls the image if needed, then creates and starts the container.
-    async fn prepare(&self, plan: &ContainerPlan) -> Result<(), String> {
-        let present = self.docker.inspect_image(&plan.image).await.is_ok();
-        if plan.force_pull || !present {
+    async fn prepare(&self, plan: &ContainerPlan, image_present: bool) -> Result<(), String> {
+        if plan.force_pull || !image_present {
             self.pull(&plan.image).await?;
         }
         let options = CreateContainerOptionsBuilder::default()
