@@ -1,11 +1,70 @@
-//! `mesos-master`: the Mesos master. For now it only parses its flags.
+//! `mesos-master`: the Mesos master.
 
-mod flags;
-
+use std::net::SocketAddr;
 use std::process::ExitCode;
 
+use mesos_master::config::Config;
+use mesos_master::master::Master;
+use tracing::info;
+
 fn main() -> ExitCode {
-    let _flags = flags::flag_set().parse_env_args_or_exit();
-    eprintln!("mesos-master: not implemented yet");
-    ExitCode::FAILURE
+    let set = mesos_master::flags::flag_set();
+    let flags = set.parse_env_args_or_exit();
+    init_logging();
+    let config = Config::from_flags(&flags).unwrap_or_else(|e| set.exit_with_error(&e));
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap_or_else(|e| set.exit_with_error(&format!("cannot start the runtime: {e}")));
+    match runtime.block_on(run(config)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => set.exit_with_error(&e),
+    }
+}
+
+async fn run(config: Config) -> Result<(), String> {
+    let addr = SocketAddr::new(config.ip, config.port);
+    let master = Master::new(config)?;
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
+    info!(
+        id = %master.info.id,
+        %addr,
+        version = mesos_master::master::MESOS_VERSION,
+        "Mesos master started; web UI at http://{addr}"
+    );
+    tokio::spawn(master.clone().allocation_loop());
+    tokio::spawn(master.clone().timer_loop());
+    tokio::spawn(master.clone().heartbeat_loop());
+    let app = mesos_master::http::router(master);
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .map_err(|e| format!("the HTTP server failed: {e}"))
+}
+
+async fn shutdown_signal() {
+    use tokio::signal::unix::{SignalKind, signal};
+    let (Ok(mut term), Ok(mut int)) = (
+        signal(SignalKind::terminate()),
+        signal(SignalKind::interrupt()),
+    ) else {
+        return std::future::pending().await;
+    };
+    tokio::select! {
+        _ = term.recv() => {}
+        _ = int.recv() => {}
+    }
+    info!("shutting down");
+}
+
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
 }

@@ -1,0 +1,222 @@
+//! The master's in-memory model of the cluster: frameworks, agents, tasks and offers.
+//!
+//! Everything lives in one [`State`] behind the master's lock; handlers mutate it in short
+//! critical sections and push events to subscribers through bounded channels, never waiting on a
+//! client while holding the lock.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
+use std::time::Instant;
+
+use bytes::Bytes;
+use mesos_api::resources::Resources;
+use mesos_api::v1::{
+    AgentId, AgentInfo, ExecutorId, ExecutorInfo, FrameworkCapabilityType, FrameworkId,
+    FrameworkInfo, OfferId, TaskId, TaskInfo, TaskState, TaskStatus,
+};
+use tokio::sync::mpsc;
+
+use crate::allocator::Allocator;
+
+/// Events queued for one subscriber before it counts as too slow and is disconnected.
+pub const SUBSCRIBER_QUEUE: usize = 1024;
+
+/// A subscriber's stream: RecordIO-framed events go in, the HTTP response body reads them.
+#[derive(Debug, Clone)]
+pub struct Connection {
+    pub stream_id: String,
+    pub tx: mpsc::Sender<Bytes>,
+}
+
+impl Connection {
+    /// Queues an already-framed event; `false` if the subscriber is gone or too far behind.
+    pub fn push(&self, record: Bytes) -> bool {
+        self.tx.try_send(record).is_ok()
+    }
+}
+
+/// A framework known to the master.
+#[derive(Debug)]
+pub struct Framework {
+    pub id: FrameworkId,
+    pub info: FrameworkInfo,
+    pub connection: Option<Connection>,
+    /// Receives offers (subscribed and not deactivated).
+    pub active: bool,
+    /// Learned from an agent's re-registration, not yet re-subscribed.
+    pub recovered: bool,
+    pub registered_time: f64,
+    pub reregistered_time: Option<f64>,
+    pub unregistered_time: Option<f64>,
+    /// When a disconnected framework is removed (its `failover_timeout`).
+    pub failover_deadline: Option<Instant>,
+    pub suppressed_roles: BTreeSet<String>,
+    pub tasks: BTreeMap<TaskId, Task>,
+    pub completed_tasks: VecDeque<Task>,
+    pub offers: BTreeSet<OfferId>,
+    /// Executors by agent.
+    pub executors: BTreeMap<AgentId, BTreeMap<ExecutorId, ExecutorInfo>>,
+}
+
+impl Framework {
+    pub fn new(id: FrameworkId, info: FrameworkInfo, now: f64) -> Self {
+        Self {
+            id,
+            info,
+            connection: None,
+            active: false,
+            recovered: false,
+            registered_time: now,
+            reregistered_time: None,
+            unregistered_time: None,
+            failover_deadline: None,
+            suppressed_roles: BTreeSet::new(),
+            tasks: BTreeMap::new(),
+            completed_tasks: VecDeque::new(),
+            offers: BTreeSet::new(),
+            executors: BTreeMap::new(),
+        }
+    }
+
+    pub fn connected(&self) -> bool {
+        self.connection.is_some()
+    }
+
+    pub fn partition_aware(&self) -> bool {
+        self.info
+            .has_capability(FrameworkCapabilityType::PartitionAware)
+    }
+
+    pub fn multi_role(&self) -> bool {
+        self.info.has_capability(FrameworkCapabilityType::MultiRole)
+    }
+
+    pub fn roles(&self) -> Vec<String> {
+        self.info.effective_roles()
+    }
+
+    /// Resources of its non-terminal tasks (and their executors).
+    pub fn used(&self) -> Resources {
+        let mut used = Resources::new();
+        for task in self.tasks.values().filter(|t| !t.state.is_terminal()) {
+            used += task.resources.clone();
+        }
+        used
+    }
+}
+
+/// A task known to the master.
+#[derive(Debug, Clone)]
+pub struct Task {
+    pub info: TaskInfo,
+    pub framework_id: FrameworkId,
+    pub agent_id: AgentId,
+    /// The latest state (what the agent last reported as `latest_state`).
+    pub state: TaskState,
+    /// The latest status received, for reconciliation.
+    pub status: Option<TaskStatus>,
+    /// Statuses in the order they were sent, for `/state`.
+    pub statuses: Vec<TaskStatus>,
+    /// The executor that runs the task (`None` for command tasks, as Mesos renders `""`).
+    pub executor_id: Option<ExecutorId>,
+    pub resources: Resources,
+    pub role: String,
+    pub unreachable_time: Option<f64>,
+    /// When the master sent the launch (or learned of the task).
+    pub staged_at: Instant,
+}
+
+/// How an agent is connected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AgentLink {
+    Connected,
+    /// Its stream broke; it may come back.
+    Disconnected,
+    /// It missed too many pings.
+    Unreachable,
+}
+
+/// An agent known to the master.
+#[derive(Debug)]
+pub struct Agent {
+    pub id: AgentId,
+    pub info: AgentInfo,
+    /// `http://host:port` of the agent.
+    pub endpoint: String,
+    /// `slave(1)@ip:port`.
+    pub pid: String,
+    pub version: String,
+    pub registered_time: f64,
+    pub reregistered_time: Option<f64>,
+    pub connection: Option<Connection>,
+    pub link: AgentLink,
+    pub last_ping: Instant,
+    pub total: Resources,
+    /// Resources in outstanding offers.
+    pub offered: Resources,
+}
+
+impl Agent {
+    pub fn active(&self) -> bool {
+        self.link == AgentLink::Connected
+    }
+}
+
+/// An outstanding offer.
+#[derive(Debug, Clone)]
+pub struct Offer {
+    pub id: OfferId,
+    pub framework_id: FrameworkId,
+    pub agent_id: AgentId,
+    pub role: String,
+    pub resources: Resources,
+    pub created: Instant,
+}
+
+/// The whole model.
+pub struct State {
+    pub frameworks: HashMap<FrameworkId, Framework>,
+    pub completed_frameworks: VecDeque<Framework>,
+    pub agents: HashMap<AgentId, Agent>,
+    /// Agents removed as unreachable, with the time (they may still come back).
+    pub unreachable_agents: HashMap<AgentId, f64>,
+    pub offers: HashMap<OfferId, Offer>,
+    pub allocator: Box<dyn Allocator + Sync>,
+    pub next_framework: u64,
+    pub next_offer: u64,
+    pub next_agent: u64,
+    /// Role weights in force.
+    pub weights: BTreeMap<String, f64>,
+    /// Agents the registry had admitted before this master started (expected to re-register).
+    pub admitted_agents: BTreeSet<AgentId>,
+}
+
+impl State {
+    pub fn new(allocator: Box<dyn Allocator + Sync>, weights: BTreeMap<String, f64>) -> Self {
+        Self {
+            frameworks: HashMap::new(),
+            completed_frameworks: VecDeque::new(),
+            agents: HashMap::new(),
+            unreachable_agents: HashMap::new(),
+            offers: HashMap::new(),
+            allocator,
+            next_framework: 0,
+            next_offer: 0,
+            next_agent: 0,
+            weights,
+            admitted_agents: BTreeSet::new(),
+        }
+    }
+
+    /// Resources used by tasks on `agent`, by framework.
+    pub fn used_on(&self, agent: &AgentId) -> BTreeMap<FrameworkId, Resources> {
+        let mut used: BTreeMap<FrameworkId, Resources> = BTreeMap::new();
+        for framework in self.frameworks.values() {
+            for task in framework.tasks.values() {
+                if task.agent_id == *agent && !task.state.is_terminal() {
+                    *used.entry(framework.id.clone()).or_default() += task.resources.clone();
+                }
+            }
+        }
+        used
+    }
+}
