@@ -84,6 +84,35 @@ pub fn flag_set() -> FlagSet {
             "The role of the resources in `--resources` that do not name one.",
         )
         .default("*"),
+        Flag::duration(
+            "executor_reregistration_timeout",
+            "After an agent restart, how long checkpointed executors have to re-subscribe before              they are destroyed.",
+        )
+        .default("2secs"),
+        Flag::duration(
+            "registration_backoff_factor",
+            "The first delay before re-registering with a master after losing it; it doubles              on each attempt up to one minute, with random jitter.",
+        )
+        .default("1secs"),
+        Flag::duration(
+            "gc_delay",
+            "How long the sandboxes of finished executors are kept before they are deleted.",
+        )
+        .default("1weeks"),
+        Flag::string(
+            "allowed_host_paths",
+            "Comma-separated host directories Docker tasks may mount (and their              subdirectories); by default any host path may be mounted, as with Apache Mesos.",
+        ),
+        Flag::boolean(
+            "allow_privileged",
+            "Whether Docker tasks may run privileged containers.",
+        )
+        .default(true),
+        Flag::boolean(
+            "authenticate_http_executors",
+            "Whether executors must present the `MESOS_EXECUTOR_AUTHENTICATION_TOKEN` they were              given when they call the executor API.",
+        )
+        .default(false),
     ])
 }
 
