@@ -7,7 +7,7 @@
 use std::collections::{BTreeMap, VecDeque};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use bytes::Bytes;
 use mesos_api::internal::{AgentCall, AgentCallType, AgentTask, ExecutorExited, ExecutorMessage};
@@ -237,7 +237,13 @@ impl Agent {
     }
 
     /// The checkpoint directory (`meta/…`) of an executor run.
-    pub fn meta_run(&self, agent: &AgentId, fw: &FrameworkId, ex: &ExecutorId, cid: &str) -> PathBuf {
+    pub fn meta_run(
+        &self,
+        agent: &AgentId,
+        fw: &FrameworkId,
+        ex: &ExecutorId,
+        cid: &str,
+    ) -> PathBuf {
         self.config
             .work_dir
             .join("meta")
@@ -249,6 +255,23 @@ impl Agent {
             .join(&ex.value)
             .join("runs")
             .join(cid)
+    }
+
+    /// Serves a sandbox under `/files` at its real path and at Mesos's virtual
+    /// `/frameworks/<fw>/executors/<ex>/runs/latest`.
+    pub fn attach_sandbox(
+        &self,
+        framework_id: &FrameworkId,
+        executor_id: &ExecutorId,
+        directory: &Path,
+    ) {
+        let virtual_path =
+            format!("/frameworks/{framework_id}/executors/{executor_id}/runs/latest");
+        for path in [directory.display().to_string(), virtual_path] {
+            if let Err(e) = self.files.attach(&path, directory) {
+                warn!(%path, error = %e, "cannot serve the sandbox under /files");
+            }
+        }
     }
 
     fn count(&self, state: &mut State, name: &'static str) {
@@ -279,7 +302,13 @@ impl Agent {
             Ok(prepared) => prepared,
             Err(message) => {
                 drop(state);
-                self.fail_unlaunched(&framework_id, &task, TaskState::Failed, TaskStatusReason::ContainerLaunchFailed, message);
+                self.fail_unlaunched(
+                    &framework_id,
+                    &task,
+                    TaskState::Failed,
+                    TaskStatusReason::ContainerLaunchFailed,
+                    message,
+                );
                 return;
             }
         };
@@ -287,7 +316,13 @@ impl Agent {
             .and_then(|()| valid_id("Executor id", &info.executor_id.value))
         {
             drop(state);
-            self.fail_unlaunched(&framework_id, &task, TaskState::Failed, TaskStatusReason::TaskInvalid, message);
+            self.fail_unlaunched(
+                &framework_id,
+                &task,
+                TaskState::Failed,
+                TaskStatusReason::TaskInvalid,
+                message,
+            );
             return;
         }
         let framework = state
@@ -336,7 +371,9 @@ impl Agent {
             termination_reason: None,
             kill_requested: false,
         };
-        framework.executors.insert(info.executor_id.clone(), executor);
+        framework
+            .executors
+            .insert(info.executor_id.clone(), executor);
         drop(state);
         let agent = Arc::clone(self);
         tokio::spawn(async move {
@@ -354,8 +391,13 @@ impl Agent {
         group_executor: Option<ExecutorInfo>,
     ) -> Result<(ExecutorInfo, ExecutorKind), String> {
         if let Some(mut info) = group_executor.or_else(|| task.executor.clone()) {
-            info.framework_id.get_or_insert_with(|| framework_id.clone());
-            if info.container.as_ref().is_some_and(|c| c.kind == ContainerType::Docker) {
+            info.framework_id
+                .get_or_insert_with(|| framework_id.clone());
+            if info
+                .container
+                .as_ref()
+                .is_some_and(|c| c.kind == ContainerType::Docker)
+            {
                 return Err(
                     "Executors in Docker containers are not supported by this agent; use a \
                      command task with a Docker ContainerInfo"
@@ -462,7 +504,12 @@ impl Agent {
     }
 
     /// Fetches the URIs and starts the executor's process.
-    async fn launch_executor(self: Arc<Self>, framework_id: FrameworkId, executor_id: ExecutorId, directory: PathBuf) {
+    async fn launch_executor(
+        self: Arc<Self>,
+        framework_id: FrameworkId,
+        executor_id: ExecutorId,
+        directory: PathBuf,
+    ) {
         let prepared = {
             let state = self.lock();
             state
@@ -479,14 +526,27 @@ impl Agent {
                             uris.extend(command.uris.iter().cloned());
                         }
                     }
-                    (f.info.clone(), e.info.clone(), e.kind, e.token.clone(), e.container_id.clone(), uris, e.checkpoint)
+                    (
+                        f.info.clone(),
+                        e.info.clone(),
+                        e.kind,
+                        e.token.clone(),
+                        e.container_id.clone(),
+                        uris,
+                        e.checkpoint,
+                    )
                 })
         };
-        let Some((framework_info, info, kind, token, container_id, uris, checkpoint)) = prepared else {
+        let Some((framework_info, info, kind, token, container_id, uris, checkpoint)) = prepared
+        else {
             return;
         };
         if let Err(e) = std::fs::create_dir_all(&directory) {
-            self.executor_failed_to_start(&framework_id, &executor_id, format!("Failed to create the sandbox {}: {e}", directory.display()));
+            self.executor_failed_to_start(
+                &framework_id,
+                &executor_id,
+                format!("Failed to create the sandbox {}: {e}", directory.display()),
+            );
             return;
         }
         if let Some(parent) = directory.parent() {
@@ -495,32 +555,38 @@ impl Agent {
             let _ = std::os::unix::fs::symlink(&container_id, &tmp);
             let _ = std::fs::rename(&tmp, &latest);
         }
-        self.files.attach(&directory.display().to_string(), &directory);
-        let virtual_path = format!(
-            "/frameworks/{}/executors/{}/runs/latest",
-            framework_id, executor_id
-        );
-        self.files.attach(&virtual_path, &directory);
+        self.attach_sandbox(&framework_id, &executor_id, &directory);
         let cache = crate::fetcher::Cache::new(self.config.work_dir.join("fetch"));
-        let user = info.command.as_ref().and_then(|c| c.user.clone()).or_else(|| Some(framework_info.user.clone()));
+        let user = info
+            .command
+            .as_ref()
+            .and_then(|c| c.user.clone())
+            .or_else(|| Some(framework_info.user.clone()));
         if let Err(e) = crate::fetcher::fetch(&uris, &directory, &cache, user.as_deref()).await {
-            self.executor_failed_to_start(&framework_id, &executor_id, format!("Failed to fetch URIs for container '{container_id}': {e}"));
+            self.executor_failed_to_start(
+                &framework_id,
+                &executor_id,
+                format!("Failed to fetch URIs for container '{container_id}': {e}"),
+            );
             return;
         }
         let agent_id = self.lock().agent_id.clone().unwrap_or_default();
         if checkpoint {
             self.checkpoint_executor(&agent_id, &framework_info, &info, &container_id);
         }
-        let spawned = crate::launcher::spawn(&self.config, crate::launcher::Launch {
-            kind,
-            framework: &framework_info,
-            executor: &info,
-            agent_id: &agent_id,
-            container_id: &container_id,
-            directory: &directory,
-            token: &token,
-            checkpoint,
-        });
+        let spawned = crate::launcher::spawn(
+            &self.config,
+            crate::launcher::Launch {
+                kind,
+                framework: &framework_info,
+                executor: &info,
+                agent_id: &agent_id,
+                container_id: &container_id,
+                directory: &directory,
+                token: &token,
+                checkpoint,
+            },
+        );
         match spawned {
             Ok(mut child) => {
                 let pid = child.id();
@@ -539,15 +605,18 @@ impl Agent {
                 }
                 if checkpoint && let Some(pid) = pid {
                     let meta = self.meta_run(&agent_id, &framework_id, &executor_id, &container_id);
-                    let _ = crate::paths::checkpoint(&meta.join("pids").join("forked.pid"), pid.to_string().as_bytes());
+                    let _ = crate::paths::checkpoint(
+                        &meta.join("pids").join("forked.pid"),
+                        pid.to_string().as_bytes(),
+                    );
                 }
                 info!(framework = %framework_id, executor = %executor_id, ?pid, "executor started");
                 let agent = Arc::clone(&self);
                 let (fw, ex) = (framework_id.clone(), executor_id.clone());
                 tokio::spawn(async move {
-                    let status = child.wait().await.ok().and_then(|s| {
+                    let status = child.wait().await.ok().map(|s| {
                         use std::os::unix::process::ExitStatusExt as _;
-                        Some(s.into_raw())
+                        s.into_raw()
                     });
                     agent.executor_exited(&fw, &ex, status);
                 });
@@ -557,14 +626,32 @@ impl Agent {
         }
     }
 
-    fn checkpoint_executor(&self, agent_id: &AgentId, framework: &FrameworkInfo, executor: &ExecutorInfo, container_id: &str) {
-        let Some(framework_id) = &framework.id else { return };
+    fn checkpoint_executor(
+        &self,
+        agent_id: &AgentId,
+        framework: &FrameworkInfo,
+        executor: &ExecutorInfo,
+        container_id: &str,
+    ) {
+        let Some(framework_id) = &framework.id else {
+            return;
+        };
         let meta = self.meta_run(agent_id, framework_id, &executor.executor_id, container_id);
-        let Some(executor_dir) = meta.parent().and_then(Path::parent) else { return };
-        let Some(framework_dir) = executor_dir.parent().and_then(Path::parent) else { return };
+        let Some(executor_dir) = meta.parent().and_then(Path::parent) else {
+            return;
+        };
+        let Some(framework_dir) = executor_dir.parent().and_then(Path::parent) else {
+            return;
+        };
         let writes = [
-            (framework_dir.join("framework.info"), serde_json::to_vec(framework)),
-            (executor_dir.join("executor.info"), serde_json::to_vec(executor)),
+            (
+                framework_dir.join("framework.info"),
+                serde_json::to_vec(framework),
+            ),
+            (
+                executor_dir.join("executor.info"),
+                serde_json::to_vec(executor),
+            ),
         ];
         for (path, bytes) in writes {
             match bytes {
@@ -581,7 +668,11 @@ impl Agent {
         let _ = std::fs::remove_file(&latest);
         let _ = std::os::unix::fs::symlink(container_id, &latest);
         let state = self.lock();
-        if let Some(executor) = state.frameworks.get(framework_id).and_then(|f| f.executors.get(&executor.executor_id)) {
+        if let Some(executor) = state
+            .frameworks
+            .get(framework_id)
+            .and_then(|f| f.executors.get(&executor.executor_id))
+        {
             for task in executor.tasks.values() {
                 self.checkpoint_task(&meta, &task.info);
             }
@@ -589,7 +680,10 @@ impl Agent {
     }
 
     fn checkpoint_task(&self, meta_run: &Path, task: &TaskInfo) {
-        let path = meta_run.join("tasks").join(&task.task_id.value).join("task.info");
+        let path = meta_run
+            .join("tasks")
+            .join(&task.task_id.value)
+            .join("task.info");
         match serde_json::to_vec(task) {
             Ok(bytes) => {
                 if let Err(e) = crate::paths::checkpoint(&path, &bytes) {
@@ -601,7 +695,12 @@ impl Agent {
     }
 
     /// Kills an executor that does not subscribe within `--executor_registration_timeout`.
-    fn registration_timer(self: &Arc<Self>, framework_id: FrameworkId, executor_id: ExecutorId, container_id: String) {
+    fn registration_timer(
+        self: &Arc<Self>,
+        framework_id: FrameworkId,
+        executor_id: ExecutorId,
+        container_id: String,
+    ) {
         let agent = Arc::clone(self);
         let timeout = self.config.executor_registration_timeout;
         tokio::spawn(async move {
@@ -620,22 +719,37 @@ impl Agent {
             warn!(executor = %executor_id, ?timeout, "executor did not subscribe in time: killing it");
             executor.termination_reason = Some((
                 TaskStatusReason::ExecutorRegistrationTimeout,
-                format!("Executor did not register within {}", mesos_api::duration::Duration::try_from(timeout).map(|d| d.to_string()).unwrap_or_default()),
+                format!(
+                    "Executor did not register within {}",
+                    mesos_api::duration::Duration::try_from(timeout)
+                        .map(|d| d.to_string())
+                        .unwrap_or_default()
+                ),
             ));
             executor.phase = Phase::Terminating;
             kill_process(executor.pid);
         });
     }
 
-    fn executor_failed_to_start(&self, framework_id: &FrameworkId, executor_id: &ExecutorId, message: String) {
+    fn executor_failed_to_start(
+        &self,
+        framework_id: &FrameworkId,
+        executor_id: &ExecutorId,
+        message: String,
+    ) {
         warn!(executor = %executor_id, %message, "executor could not start");
         let tasks: Vec<TaskId> = {
             let mut state = self.lock();
             self.count(&mut state, "slave/container_launch_errors");
-            let Some(executor) = state.frameworks.get_mut(framework_id).and_then(|f| f.executors.get_mut(executor_id)) else {
+            let Some(executor) = state
+                .frameworks
+                .get_mut(framework_id)
+                .and_then(|f| f.executors.get_mut(executor_id))
+            else {
                 return;
             };
-            executor.termination_reason = Some((TaskStatusReason::ContainerLaunchFailed, message.clone()));
+            executor.termination_reason =
+                Some((TaskStatusReason::ContainerLaunchFailed, message.clone()));
             executor.tasks.keys().cloned().collect()
         };
         // The sandbox keeps the reason too, where users look first.
@@ -647,18 +761,36 @@ impl Agent {
             .map(|e| e.directory.clone());
         if let Some(directory) = directory {
             use std::io::Write as _;
-            if let Ok(mut file) = std::fs::OpenOptions::new().create(true).append(true).open(directory.join("stderr")) {
+            if let Ok(mut file) = std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(directory.join("stderr"))
+            {
                 let _ = writeln!(file, "{message}");
             }
         }
         for task in tasks {
-            self.agent_update(framework_id, executor_id, &task, TaskState::Failed, TaskStatusReason::ContainerLaunchFailed, message.clone());
+            self.agent_update(
+                framework_id,
+                executor_id,
+                &task,
+                TaskState::Failed,
+                TaskStatusReason::ContainerLaunchFailed,
+                message.clone(),
+            );
         }
         self.finish_executor(framework_id, executor_id, None);
     }
 
     /// A task that never got an executor fails (or is dropped) with a reason.
-    fn fail_unlaunched(&self, framework_id: &FrameworkId, task: &TaskInfo, state_: TaskState, reason: TaskStatusReason, message: String) {
+    fn fail_unlaunched(
+        &self,
+        framework_id: &FrameworkId,
+        task: &TaskInfo,
+        state_: TaskState,
+        reason: TaskStatusReason,
+        message: String,
+    ) {
         warn!(task = %task.task_id, %message, "task cannot be launched");
         let status = TaskStatus {
             message: Some(message),
@@ -669,7 +801,15 @@ impl Agent {
     }
 
     /// A status generated by the agent for a task of an executor.
-    fn agent_update(&self, framework_id: &FrameworkId, executor_id: &ExecutorId, task_id: &TaskId, task_state: TaskState, reason: TaskStatusReason, message: String) {
+    fn agent_update(
+        &self,
+        framework_id: &FrameworkId,
+        executor_id: &ExecutorId,
+        task_id: &TaskId,
+        task_state: TaskState,
+        reason: TaskStatusReason,
+        message: String,
+    ) {
         let status = TaskStatus {
             message: Some(message),
             reason: Some(reason),
@@ -678,7 +818,11 @@ impl Agent {
         };
         let checkpoint = {
             let mut state = self.lock();
-            let Some(executor) = state.frameworks.get_mut(framework_id).and_then(|f| f.executors.get_mut(executor_id)) else {
+            let Some(executor) = state
+                .frameworks
+                .get_mut(framework_id)
+                .and_then(|f| f.executors.get_mut(executor_id))
+            else {
                 return;
             };
             if let Some(task) = executor.tasks.get_mut(task_id) {
@@ -692,8 +836,16 @@ impl Agent {
         self.queue_agent_status(framework_id, Some(executor_id), status, checkpoint);
     }
 
-    fn queue_agent_status(&self, framework_id: &FrameworkId, executor_id: Option<&ExecutorId>, mut status: TaskStatus, checkpoint: bool) {
-        status.uuid = Some(mesos_api::json::Bytes(uuid::Uuid::new_v4().as_bytes().to_vec()));
+    fn queue_agent_status(
+        &self,
+        framework_id: &FrameworkId,
+        executor_id: Option<&ExecutorId>,
+        mut status: TaskStatus,
+        checkpoint: bool,
+    ) {
+        status.uuid = Some(mesos_api::json::Bytes(
+            uuid::Uuid::new_v4().as_bytes().to_vec(),
+        ));
         status.source = Some(TaskStatusSource::Agent);
         status.timestamp = Some(now());
         let mut state = self.lock();
@@ -703,10 +855,20 @@ impl Agent {
                 .frameworks
                 .get(framework_id)
                 .and_then(|f| f.executors.get(executor_id))
-                .map(|e| self.meta_run(&agent_id, framework_id, executor_id, &e.container_id).join("tasks").join(&status.task_id.value).join("task.updates")),
+                .map(|e| {
+                    self.meta_run(&agent_id, framework_id, executor_id, &e.container_id)
+                        .join("tasks")
+                        .join(&status.task_id.value)
+                        .join("task.updates")
+                }),
             _ => None,
         };
-        if let Some(executor) = executor_id.and_then(|e| state.frameworks.get_mut(framework_id).and_then(|f| f.executors.get_mut(e))) {
+        if let Some(executor) = executor_id.and_then(|e| {
+            state
+                .frameworks
+                .get_mut(framework_id)
+                .and_then(|f| f.executors.get_mut(e))
+        }) {
             if let Some(task) = executor.tasks.get_mut(&status.task_id) {
                 task.statuses.push(status.clone());
             }
@@ -719,10 +881,18 @@ impl Agent {
     }
 
     /// KILL_TASK.
-    pub fn kill_task(self: &Arc<Self>, framework_id: &FrameworkId, task_id: &TaskId, kill_policy: Option<KillPolicy>) {
+    pub fn kill_task(
+        self: &Arc<Self>,
+        framework_id: &FrameworkId,
+        task_id: &TaskId,
+        kill_policy: Option<KillPolicy>,
+    ) {
         let mut state = self.lock();
         let found = state.frameworks.get_mut(framework_id).and_then(|f| {
-            f.executors.iter_mut().find(|(_, e)| e.tasks.contains_key(task_id)).map(|(id, e)| (id.clone(), e))
+            f.executors
+                .iter_mut()
+                .find(|(_, e)| e.tasks.contains_key(task_id))
+                .map(|(id, e)| (id.clone(), e))
         });
         let Some((executor_id, executor)) = found else {
             drop(state);
@@ -745,16 +915,29 @@ impl Agent {
             let only_task = executor.tasks.len() == 1;
             if only_task {
                 executor.phase = Phase::Terminating;
-                executor.termination_reason = Some((TaskStatusReason::TaskKilledDuringLaunch, "Task killed before it was launched".into()));
+                executor.termination_reason = Some((
+                    TaskStatusReason::TaskKilledDuringLaunch,
+                    "Task killed before it was launched".into(),
+                ));
                 kill_process(executor.pid);
             }
             drop(state);
-            self.agent_update(framework_id, &executor_id, task_id, TaskState::Killed, TaskStatusReason::TaskKilledDuringLaunch, "Task killed before it was launched".into());
+            self.agent_update(
+                framework_id,
+                &executor_id,
+                task_id,
+                TaskState::Killed,
+                TaskStatusReason::TaskKilledDuringLaunch,
+                "Task killed before it was launched".into(),
+            );
             return;
         }
         // Launched but the executor is not connected: stop it, its tasks end as killed.
         executor.phase = Phase::Terminating;
-        executor.termination_reason = Some((TaskStatusReason::ExecutorTerminated, "Task killed while its executor was unreachable".into()));
+        executor.termination_reason = Some((
+            TaskStatusReason::ExecutorTerminated,
+            "Task killed while its executor was unreachable".into(),
+        ));
         kill_process(executor.pid);
     }
 
@@ -772,9 +955,17 @@ impl Agent {
     }
 
     /// SHUTDOWN_EXECUTOR: SHUTDOWN to the executor, then a kill after the grace period.
-    pub fn shutdown_executor(self: &Arc<Self>, framework_id: &FrameworkId, executor_id: &ExecutorId) {
+    pub fn shutdown_executor(
+        self: &Arc<Self>,
+        framework_id: &FrameworkId,
+        executor_id: &ExecutorId,
+    ) {
         let mut state = self.lock();
-        let Some(executor) = state.frameworks.get_mut(framework_id).and_then(|f| f.executors.get_mut(executor_id)) else {
+        let Some(executor) = state
+            .frameworks
+            .get_mut(framework_id)
+            .and_then(|f| f.executors.get_mut(executor_id))
+        else {
             return;
         };
         if executor.phase == Phase::Terminated {
@@ -782,7 +973,10 @@ impl Agent {
         }
         executor.kill_requested = true;
         executor.phase = Phase::Terminating;
-        executor.termination_reason.get_or_insert((TaskStatusReason::ExecutorTerminated, "Executor was shut down".into()));
+        executor.termination_reason.get_or_insert((
+            TaskStatusReason::ExecutorTerminated,
+            "Executor was shut down".into(),
+        ));
         if !executor.send(&ExecutorEvent::shutdown()) {
             kill_process(executor.pid);
             return;
@@ -811,7 +1005,12 @@ impl Agent {
     }
 
     /// ACKNOWLEDGE from the master.
-    pub fn acknowledge(&self, framework_id: &FrameworkId, task_id: &TaskId, uuid: &mesos_api::json::Bytes) {
+    pub fn acknowledge(
+        &self,
+        framework_id: &FrameworkId,
+        task_id: &TaskId,
+        uuid: &mesos_api::json::Bytes,
+    ) {
         let mut state = self.lock();
         match state.updates.acknowledge(framework_id, task_id, uuid) {
             Ok(Acked::Head { terminal }) => {
@@ -827,9 +1026,18 @@ impl Agent {
     }
 
     /// FRAMEWORK_MESSAGE for an executor.
-    pub fn framework_message(&self, framework_id: &FrameworkId, executor_id: &ExecutorId, data: mesos_api::json::Bytes) {
+    pub fn framework_message(
+        &self,
+        framework_id: &FrameworkId,
+        executor_id: &ExecutorId,
+        data: mesos_api::json::Bytes,
+    ) {
         let state = self.lock();
-        if let Some(executor) = state.frameworks.get(framework_id).and_then(|f| f.executors.get(executor_id)) {
+        if let Some(executor) = state
+            .frameworks
+            .get(framework_id)
+            .and_then(|f| f.executors.get(executor_id))
+        {
             executor.send(&ExecutorEvent::message(data));
         }
     }
@@ -847,7 +1055,11 @@ impl Agent {
     // -----------------------------------------------------------------------------------------
 
     /// SUBSCRIBE: the executor's event stream.
-    pub fn executor_subscribe(self: &Arc<Self>, call: exec::Call, token: Option<&str>) -> Result<mpsc::Receiver<Bytes>, CallError> {
+    pub fn executor_subscribe(
+        self: &Arc<Self>,
+        call: exec::Call,
+        token: Option<&str>,
+    ) -> Result<mpsc::Receiver<Bytes>, CallError> {
         let subscribe = call.subscribe.unwrap_or_default();
         let mut state = self.lock();
         let agent_info = self.agent_info(&state);
@@ -856,12 +1068,22 @@ impl Agent {
         let framework = state
             .frameworks
             .get_mut(&call.framework_id)
-            .ok_or_else(|| CallError::new(400, format!("Framework {} not found", call.framework_id)))?;
+            .ok_or_else(|| {
+                CallError::new(400, format!("Framework {} not found", call.framework_id))
+            })?;
         let framework_info = framework.info.clone();
         let executor = framework
             .executors
             .get_mut(&call.executor_id)
-            .ok_or_else(|| CallError::new(400, format!("Executor {} of framework {} not found", call.executor_id, call.framework_id)))?;
+            .ok_or_else(|| {
+                CallError::new(
+                    400,
+                    format!(
+                        "Executor {} of framework {} not found",
+                        call.executor_id, call.framework_id
+                    ),
+                )
+            })?;
         self.check_token(executor, token)?;
         if executor.phase == Phase::Terminated {
             return Err(CallError::new(400, "The executor has terminated"));
@@ -879,12 +1101,19 @@ impl Agent {
         }
         // A re-subscribing executor lists what it has not seen acknowledged; tasks it does not
         // know that never got an update are lost in flight (Mesos: TASK_DROPPED / TASK_LOST).
-        let listed: Vec<TaskId> = subscribe.unacknowledged_tasks.iter().map(|t| t.task_id.clone()).collect();
-        let resubscribe = executor.connection.is_some() || executor.tasks.values().any(|t| t.launched);
+        let listed: Vec<TaskId> = subscribe
+            .unacknowledged_tasks
+            .iter()
+            .map(|t| t.task_id.clone())
+            .collect();
+        let resubscribe =
+            executor.connection.is_some() || executor.tasks.values().any(|t| t.launched);
         let mut lost = Vec::new();
         for (id, task) in executor.tasks.iter_mut() {
             if !task.launched {
-                task.launched = tx.try_send(frame(&ExecutorEvent::launch(task.info.clone()))).is_ok();
+                task.launched = tx
+                    .try_send(frame(&ExecutorEvent::launch(task.info.clone())))
+                    .is_ok();
             } else if resubscribe && task.state == TaskState::Staging && !listed.contains(id) {
                 lost.push(id.clone());
             }
@@ -900,7 +1129,14 @@ impl Agent {
             let _ = self.take_update(&framework_id, &executor_id, update.status, checkpoint, None);
         }
         for task in lost {
-            self.agent_update(&framework_id, &executor_id, &task, TaskState::Lost, TaskStatusReason::ExecutorReregistrationTimeout, "Task was launched but the executor does not know it".into());
+            self.agent_update(
+                &framework_id,
+                &executor_id,
+                &task,
+                TaskState::Lost,
+                TaskStatusReason::ExecutorReregistrationTimeout,
+                "Task was launched but the executor does not know it".into(),
+            );
         }
         info!(framework = %framework_id, executor = %executor_id, "executor subscribed");
         let agent = Arc::clone(self);
@@ -913,15 +1149,29 @@ impl Agent {
 
     fn check_token(&self, executor: &Executor, token: Option<&str>) -> Result<(), CallError> {
         if self.config.authenticate_executors && token != Some(executor.token.as_str()) {
-            return Err(CallError::new(401, "Executor authentication failed: missing or wrong bearer token"));
+            return Err(CallError::new(
+                401,
+                "Executor authentication failed: missing or wrong bearer token",
+            ));
         }
         Ok(())
     }
 
-    fn executor_stream_closed(&self, framework_id: &FrameworkId, executor_id: &ExecutorId, connection_id: u64) {
+    fn executor_stream_closed(
+        &self,
+        framework_id: &FrameworkId,
+        executor_id: &ExecutorId,
+        connection_id: u64,
+    ) {
         let mut state = self.lock();
-        if let Some(executor) = state.frameworks.get_mut(framework_id).and_then(|f| f.executors.get_mut(executor_id))
-            && executor.connection.as_ref().is_some_and(|(id, _)| *id == connection_id)
+        if let Some(executor) = state
+            .frameworks
+            .get_mut(framework_id)
+            .and_then(|f| f.executors.get_mut(executor_id))
+            && executor
+                .connection
+                .as_ref()
+                .is_some_and(|(id, _)| *id == connection_id)
         {
             debug!(executor = %executor_id, "executor's subscription closed");
             executor.connection = None;
@@ -936,7 +1186,15 @@ impl Agent {
                 .frameworks
                 .get(&call.framework_id)
                 .and_then(|f| f.executors.get(&call.executor_id))
-                .ok_or_else(|| CallError::new(400, format!("Executor {} of framework {} not found", call.executor_id, call.framework_id)))?;
+                .ok_or_else(|| {
+                    CallError::new(
+                        400,
+                        format!(
+                            "Executor {} of framework {} not found",
+                            call.executor_id, call.framework_id
+                        ),
+                    )
+                })?;
             self.check_token(executor, token)?;
             if executor.connection.is_none() {
                 return Err(CallError::new(403, "Executor is not subscribed"));
@@ -945,7 +1203,9 @@ impl Agent {
         match call.kind {
             Some(exec::CallType::Heartbeat) => Ok(()),
             Some(exec::CallType::Message) => {
-                let message = call.message.ok_or_else(|| CallError::new(400, "Expecting 'message' to be present"))?;
+                let message = call
+                    .message
+                    .ok_or_else(|| CallError::new(400, "Expecting 'message' to be present"))?;
                 let call = AgentCall {
                     executor_message: Some(ExecutorMessage {
                         framework_id: call.framework_id,
@@ -958,19 +1218,34 @@ impl Agent {
                 Ok(())
             }
             Some(exec::CallType::Update) => {
-                let update = call.update.ok_or_else(|| CallError::new(400, "Expecting 'update' to be present"))?;
+                let update = call
+                    .update
+                    .ok_or_else(|| CallError::new(400, "Expecting 'update' to be present"))?;
                 let status = update.status;
                 if status.uuid.as_ref().is_none_or(|u| u.len() != 16) {
-                    return Err(CallError::new(400, "'status.uuid' must be a valid UUID (16 bytes)"));
+                    return Err(CallError::new(
+                        400,
+                        "'status.uuid' must be a valid UUID (16 bytes)",
+                    ));
                 }
                 if status.source != Some(TaskStatusSource::Executor) {
-                    return Err(CallError::new(400, "Received wrong 'source' for status update: expecting SOURCE_EXECUTOR"));
+                    return Err(CallError::new(
+                        400,
+                        "Received wrong 'source' for status update: expecting SOURCE_EXECUTOR",
+                    ));
                 }
                 if status.state == TaskState::Staging {
                     return Err(CallError::new(400, "Received TASK_STAGING from executor"));
                 }
-                if status.executor_id.as_ref().is_some_and(|e| *e != call.executor_id) {
-                    return Err(CallError::new(400, "'status.executor_id' does not match the calling executor"));
+                if status
+                    .executor_id
+                    .as_ref()
+                    .is_some_and(|e| *e != call.executor_id)
+                {
+                    return Err(CallError::new(
+                        400,
+                        "'status.executor_id' does not match the calling executor",
+                    ));
                 }
                 let checkpoint = self
                     .lock()
@@ -978,43 +1253,80 @@ impl Agent {
                     .get(&call.framework_id)
                     .and_then(|f| f.executors.get(&call.executor_id))
                     .is_some_and(|e| e.checkpoint);
-                let acked = self.take_update(&call.framework_id, &call.executor_id, status, checkpoint, Some(()))?;
-                let _ = acked;
-                Ok(())
+                self.take_update(
+                    &call.framework_id,
+                    &call.executor_id,
+                    status,
+                    checkpoint,
+                    Some(()),
+                )
             }
-            Some(exec::CallType::Subscribe) => Err(CallError::new(400, "SUBSCRIBE is handled separately")),
+            Some(exec::CallType::Subscribe) => {
+                Err(CallError::new(400, "SUBSCRIBE is handled separately"))
+            }
             _ => Err(CallError::new(400, "Expecting 'type' to be a known call")),
         }
     }
 
     /// Takes an executor's update: recorded, checkpointed, queued for the master and acknowledged
     /// to the executor (`ack` Some) once safe.
-    fn take_update(&self, framework_id: &FrameworkId, executor_id: &ExecutorId, mut status: TaskStatus, checkpoint: bool, ack: Option<()>) -> Result<(), CallError> {
+    fn take_update(
+        &self,
+        framework_id: &FrameworkId,
+        executor_id: &ExecutorId,
+        mut status: TaskStatus,
+        checkpoint: bool,
+        ack: Option<()>,
+    ) -> Result<(), CallError> {
         let mut state = self.lock();
         status.agent_id = state.agent_id.clone();
-        status.executor_id.get_or_insert_with(|| executor_id.clone());
+        status
+            .executor_id
+            .get_or_insert_with(|| executor_id.clone());
         let path = match (checkpoint, state.agent_id.clone()) {
             (true, Some(agent_id)) => state
                 .frameworks
                 .get(framework_id)
                 .and_then(|f| f.executors.get(executor_id))
-                .map(|e| self.meta_run(&agent_id, framework_id, executor_id, &e.container_id).join("tasks").join(&status.task_id.value).join("task.updates")),
+                .map(|e| {
+                    self.meta_run(&agent_id, framework_id, executor_id, &e.container_id)
+                        .join("tasks")
+                        .join(&status.task_id.value)
+                        .join("task.updates")
+                }),
             _ => None,
         };
         let task_id = status.task_id.clone();
         let uuid = status.uuid.clone().unwrap_or_default();
         let new_state = status.state;
-        let received = match state.updates.update(framework_id, status.clone(), path.as_deref()) {
+        let received = match state
+            .updates
+            .update(framework_id, status.clone(), path.as_deref())
+        {
             Ok(received) => received,
-            Err(UpdateError::NoUuid) => return Err(CallError::new(400, "'status.uuid' must be a valid UUID (16 bytes)")),
+            Err(UpdateError::NoUuid) => {
+                return Err(CallError::new(
+                    400,
+                    "'status.uuid' must be a valid UUID (16 bytes)",
+                ));
+            }
             Err(e) => {
                 self.count(&mut state, "slave/invalid_status_updates");
-                return Err(CallError::new(503, format!("The agent cannot checkpoint the update: {e}")));
+                return Err(CallError::new(
+                    503,
+                    format!("The agent cannot checkpoint the update: {e}"),
+                ));
             }
         };
         self.count(&mut state, "slave/valid_status_updates");
-        if let Some(executor) = state.frameworks.get_mut(framework_id).and_then(|f| f.executors.get_mut(executor_id)) {
-            if received == Received::Queued && let Some(task) = executor.tasks.get_mut(&task_id) {
+        if let Some(executor) = state
+            .frameworks
+            .get_mut(framework_id)
+            .and_then(|f| f.executors.get_mut(executor_id))
+        {
+            if received == Received::Queued
+                && let Some(task) = executor.tasks.get_mut(&task_id)
+            {
                 task.state = new_state;
                 task.statuses.push(status);
             }
@@ -1028,16 +1340,31 @@ impl Agent {
     }
 
     /// The executor's process ended.
-    pub fn executor_exited(&self, framework_id: &FrameworkId, executor_id: &ExecutorId, wait_status: Option<i32>) {
+    pub fn executor_exited(
+        &self,
+        framework_id: &FrameworkId,
+        executor_id: &ExecutorId,
+        wait_status: Option<i32>,
+    ) {
         let (tasks, reason) = {
             let state = self.lock();
-            let Some(executor) = state.frameworks.get(framework_id).and_then(|f| f.executors.get(executor_id)) else {
+            let Some(executor) = state
+                .frameworks
+                .get(framework_id)
+                .and_then(|f| f.executors.get(executor_id))
+            else {
                 return;
             };
             let open: Vec<TaskId> = executor
                 .tasks
                 .values()
-                .filter(|t| !t.state.is_terminal() && !state.updates.latest_state(framework_id, &t.info.task_id).is_some_and(TaskState::is_terminal))
+                .filter(|t| {
+                    !t.state.is_terminal()
+                        && !state
+                            .updates
+                            .latest_state(framework_id, &t.info.task_id)
+                            .is_some_and(TaskState::is_terminal)
+                })
                 .map(|t| t.info.task_id.clone())
                 .collect();
             let reason = executor.termination_reason.clone();
@@ -1047,15 +1374,39 @@ impl Agent {
         let describe = describe_wait_status(wait_status);
         for task in tasks {
             let (task_state, reason, message) = match &reason {
-                Some((TaskStatusReason::TaskKilledDuringLaunch, message)) => (TaskState::Killed, TaskStatusReason::TaskKilledDuringLaunch, message.clone()),
+                Some((TaskStatusReason::TaskKilledDuringLaunch, message)) => (
+                    TaskState::Killed,
+                    TaskStatusReason::TaskKilledDuringLaunch,
+                    message.clone(),
+                ),
                 Some((reason, message)) => (TaskState::Failed, *reason, message.clone()),
                 None => {
-                    let killed = self.lock().frameworks.get(framework_id).and_then(|f| f.executors.get(executor_id)).is_some_and(|e| e.kill_requested);
-                    let state = if killed { TaskState::Killed } else { TaskState::Failed };
-                    (state, TaskStatusReason::ExecutorTerminated, format!("Executor terminated ({describe}) before the task ended"))
+                    let killed = self
+                        .lock()
+                        .frameworks
+                        .get(framework_id)
+                        .and_then(|f| f.executors.get(executor_id))
+                        .is_some_and(|e| e.kill_requested);
+                    let state = if killed {
+                        TaskState::Killed
+                    } else {
+                        TaskState::Failed
+                    };
+                    (
+                        state,
+                        TaskStatusReason::ExecutorTerminated,
+                        format!("Executor terminated ({describe}) before the task ended"),
+                    )
                 }
             };
-            self.agent_update(framework_id, executor_id, &task, task_state, reason, message);
+            self.agent_update(
+                framework_id,
+                executor_id,
+                &task,
+                task_state,
+                reason,
+                message,
+            );
         }
         let call = AgentCall {
             executor_exited: Some(ExecutorExited {
@@ -1068,10 +1419,17 @@ impl Agent {
         self.finish_executor(framework_id, executor_id, Some(call));
     }
 
-    fn finish_executor(&self, framework_id: &FrameworkId, executor_id: &ExecutorId, call: Option<AgentCall>) {
+    fn finish_executor(
+        &self,
+        framework_id: &FrameworkId,
+        executor_id: &ExecutorId,
+        call: Option<AgentCall>,
+    ) {
         {
             let mut state = self.lock();
-            let Some(framework) = state.frameworks.get_mut(framework_id) else { return };
+            let Some(framework) = state.frameworks.get_mut(framework_id) else {
+                return;
+            };
             if let Some(mut executor) = framework.executors.remove(executor_id) {
                 executor.phase = Phase::Terminated;
                 executor.connection = None;
@@ -1095,7 +1453,10 @@ impl Agent {
     }
 
     /// What the agent runs, for REREGISTER.
-    pub fn reregistration(&self, state: &State) -> (Vec<FrameworkInfo>, Vec<ExecutorInfo>, Vec<AgentTask>) {
+    pub fn reregistration(
+        &self,
+        state: &State,
+    ) -> (Vec<FrameworkInfo>, Vec<ExecutorInfo>, Vec<AgentTask>) {
         let mut frameworks = Vec::new();
         let mut executors = Vec::new();
         let mut tasks = Vec::new();
@@ -1104,7 +1465,10 @@ impl Agent {
             for executor in framework.executors.values() {
                 executors.push(executor.info.clone());
                 for task in executor.tasks.values() {
-                    let latest = state.updates.latest_state(framework_id, &task.info.task_id).unwrap_or(task.state);
+                    let latest = state
+                        .updates
+                        .latest_state(framework_id, &task.info.task_id)
+                        .unwrap_or(task.state);
                     tasks.push(AgentTask {
                         framework_id: framework_id.clone(),
                         task: task.info.clone(),
@@ -1121,12 +1485,18 @@ impl Agent {
 
 /// Moves a task whose terminal update was acknowledged to its executor's completed tasks.
 fn complete_task(state: &mut State, framework_id: &FrameworkId, task_id: &TaskId) {
-    let frameworks = state.frameworks.values_mut().chain(state.completed_frameworks.iter_mut());
+    let frameworks = state
+        .frameworks
+        .values_mut()
+        .chain(state.completed_frameworks.iter_mut());
     for framework in frameworks {
         if framework.info.id.as_ref() != Some(framework_id) {
             continue;
         }
-        let executors = framework.executors.values_mut().chain(framework.completed_executors.iter_mut());
+        let executors = framework
+            .executors
+            .values_mut()
+            .chain(framework.completed_executors.iter_mut());
         for executor in executors {
             if let Some(task) = executor.tasks.remove(task_id) {
                 executor.completed_tasks.push(task);
@@ -1140,8 +1510,12 @@ fn complete_task(state: &mut State, framework_id: &FrameworkId, task_id: &TaskId
 fn describe_wait_status(status: Option<i32>) -> String {
     match status {
         None => "unknown status".into(),
-        Some(raw) if libc::WIFEXITED(raw) => format!("exited with status {}", libc::WEXITSTATUS(raw)),
-        Some(raw) if libc::WIFSIGNALED(raw) => format!("terminated by signal {}", libc::WTERMSIG(raw)),
+        Some(raw) if libc::WIFEXITED(raw) => {
+            format!("exited with status {}", libc::WEXITSTATUS(raw))
+        }
+        Some(raw) if libc::WIFSIGNALED(raw) => {
+            format!("terminated by signal {}", libc::WTERMSIG(raw))
+        }
         Some(raw) => format!("wait status {raw}"),
     }
 }

@@ -69,9 +69,17 @@ async fn executor_api(
         None => return error(400, "Expecting 'Content-Type' to be present"),
         Some(Ok(JSON)) => {}
         Some(Ok("application/x-protobuf")) => {
-            return error(415, "Content-Type 'application/x-protobuf' is not supported by this agent yet");
+            return error(
+                415,
+                "Content-Type 'application/x-protobuf' is not supported by this agent yet",
+            );
         }
-        Some(_) => return error(415, "Expecting 'Content-Type' of application/json or application/x-protobuf"),
+        Some(_) => {
+            return error(
+                415,
+                "Expecting 'Content-Type' of application/json or application/x-protobuf",
+            );
+        }
     }
     let call: Call = match serde_json::from_slice(&body) {
         Ok(call) => call,
@@ -85,14 +93,18 @@ async fn executor_api(
         Some(CallType::Subscribe) => {
             if let Some(accept) = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok())
                 && !accept.split(',').any(|a| {
-                    matches!(a.split(';').next().unwrap_or_default().trim(), JSON | "*/*" | "application/*" | "")
+                    matches!(
+                        a.split(';').next().unwrap_or_default().trim(),
+                        JSON | "*/*" | "application/*" | ""
+                    )
                 })
             {
                 return error(406, "Expecting 'Accept' to allow application/json");
             }
             match agent.executor_subscribe(call, token) {
                 Ok(events) => {
-                    let stream = tokio_stream::wrappers::ReceiverStream::new(events).map(Ok::<_, Infallible>);
+                    let stream = tokio_stream::wrappers::ReceiverStream::new(events)
+                        .map(Ok::<_, Infallible>);
                     let mut response = Response::new(Body::from_stream(stream));
                     response
                         .headers_mut()
@@ -173,7 +185,11 @@ fn executor_json(framework_id: &str, agent_id: &str, executor: &Executor) -> Val
 
 fn framework_json(agent_id: &str, framework: &Framework) -> Value {
     let info = &framework.info;
-    let id = info.id.as_ref().map(|i| i.value.clone()).unwrap_or_default();
+    let id = info
+        .id
+        .as_ref()
+        .map(|i| i.value.clone())
+        .unwrap_or_default();
     let mut value = json!({
         "id": id,
         "name": info.name,
@@ -198,7 +214,11 @@ fn framework_json(agent_id: &str, framework: &Framework) -> Value {
 /// `/state` with Mesos's keys (`src/slave/http.cpp`).
 async fn state(State(agent): State<Shared>) -> Response {
     let state = agent.lock();
-    let agent_id = state.agent_id.as_ref().map(|a| a.value.clone()).unwrap_or_default();
+    let agent_id = state
+        .agent_id
+        .as_ref()
+        .map(|a| a.value.clone())
+        .unwrap_or_default();
     let mut body = json!({
         "version": crate::MESOS_VERSION,
         "build_date": "",
@@ -235,8 +255,18 @@ async fn state(State(agent): State<Shared>) -> Response {
 async fn metrics(State(agent): State<Shared>) -> Response {
     let state = agent.lock();
     let mut out: BTreeMap<String, f64> = BTreeMap::new();
-    out.insert("slave/registered".into(), if state.master_stream.is_some() { 1.0 } else { 0.0 });
-    out.insert("slave/uptime_secs".into(), crate::agent::now() - agent.start_time);
+    out.insert(
+        "slave/registered".into(),
+        if state.master_stream.is_some() {
+            1.0
+        } else {
+            0.0
+        },
+    );
+    out.insert(
+        "slave/uptime_secs".into(),
+        crate::agent::now() - agent.start_time,
+    );
     let mut used = mesos_api::resources::Resources::new();
     let mut counts: BTreeMap<&str, f64> = BTreeMap::new();
     let mut executors: BTreeMap<&str, f64> = BTreeMap::new();
@@ -263,22 +293,44 @@ async fn metrics(State(agent): State<Shared>) -> Response {
         let used = used.scalar(name).map_or(0.0, |s| s.value);
         out.insert(format!("slave/{name}_total"), total);
         out.insert(format!("slave/{name}_used"), used);
-        out.insert(format!("slave/{name}_percent"), if total > 0.0 { used / total } else { 0.0 });
+        out.insert(
+            format!("slave/{name}_percent"),
+            if total > 0.0 { used / total } else { 0.0 },
+        );
     }
-    for state_name in ["STAGING", "STARTING", "RUNNING", "KILLING", "FINISHED", "FAILED", "KILLED", "LOST", "GONE"] {
+    for state_name in [
+        "STAGING", "STARTING", "RUNNING", "KILLING", "FINISHED", "FAILED", "KILLED", "LOST", "GONE",
+    ] {
         out.insert(
             format!("slave/tasks_{}", state_name.to_ascii_lowercase()),
             counts.get(state_name).copied().unwrap_or(0.0),
         );
     }
-    for phase in ["registering", "running", "terminating", "terminated", "preempted"] {
-        out.insert(format!("slave/executors_{phase}"), executors.get(phase).copied().unwrap_or(0.0));
+    for phase in [
+        "registering",
+        "running",
+        "terminating",
+        "terminated",
+        "preempted",
+    ] {
+        out.insert(
+            format!("slave/executors_{phase}"),
+            executors.get(phase).copied().unwrap_or(0.0),
+        );
     }
-    out.insert("slave/frameworks_active".into(), state.frameworks.len() as f64);
+    out.insert(
+        "slave/frameworks_active".into(),
+        state.frameworks.len() as f64,
+    );
     for (name, value) in &state.counters {
         out.insert((*name).to_owned(), *value as f64);
     }
-    for name in ["slave/valid_status_updates", "slave/invalid_status_updates", "slave/container_launch_errors", "slave/recovery_errors"] {
+    for name in [
+        "slave/valid_status_updates",
+        "slave/invalid_status_updates",
+        "slave/container_launch_errors",
+        "slave/recovery_errors",
+    ] {
         out.entry(name.to_owned()).or_insert(0.0);
     }
     drop(state);

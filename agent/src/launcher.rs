@@ -79,7 +79,11 @@ fn command_line(config: &Config, launch: &Launch<'_>) -> Result<(String, Vec<Str
             ],
         )),
         ExecutorKind::Command => Ok((
-            config.launcher_dir.join("mesos-executor").display().to_string(),
+            config
+                .launcher_dir
+                .join("mesos-executor")
+                .display()
+                .to_string(),
             vec![format!("--launcher_dir={launcher_dir}")],
         )),
         ExecutorKind::Custom => {

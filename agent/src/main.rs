@@ -28,8 +28,12 @@ async fn run(config: Config) -> Result<(), String> {
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
-    std::fs::create_dir_all(&config.work_dir)
-        .map_err(|e| format!("cannot create --work_dir {}: {e}", config.work_dir.display()))?;
+    std::fs::create_dir_all(&config.work_dir).map_err(|e| {
+        format!(
+            "cannot create --work_dir {}: {e}",
+            config.work_dir.display()
+        )
+    })?;
     let resources = config.resources.to_string();
     let cleanup = !config.reconnect;
     let agent = Agent::new(config)?;

@@ -49,7 +49,9 @@ pub fn send_soon(agent: &Agent, mut call: AgentCall) {
     tokio::spawn(async move {
         match request.send().await {
             Ok(response) if response.status().is_success() => {}
-            Ok(response) => warn!(status = %response.status(), kind = %call.kind, "the master refused a call"),
+            Ok(response) => {
+                warn!(status = %response.status(), kind = %call.kind, "the master refused a call")
+            }
             Err(e) => debug!(error = %e, kind = %call.kind, "a call to the master failed"),
         }
     });
@@ -68,8 +70,13 @@ pub async fn run(agent: Arc<Agent>) {
             state.master_stream = None;
         }
         // Mesos: a random delay up to factor × 2^attempt, capped at one minute.
-        let factor = agent.config.registration_backoff_factor.max(Duration::from_millis(10));
-        let cap = factor.saturating_mul(1u32 << attempt.min(6)).min(MAX_BACKOFF);
+        let factor = agent
+            .config
+            .registration_backoff_factor
+            .max(Duration::from_millis(10));
+        let cap = factor
+            .saturating_mul(1u32 << attempt.min(6))
+            .min(MAX_BACKOFF);
         attempt = attempt.saturating_add(1);
         let delay = rand::rng().random_range(Duration::ZERO..=cap);
         tokio::time::sleep(delay).await;
@@ -115,7 +122,9 @@ async fn session(agent: &Arc<Agent>) -> Result<(), String> {
     if !response.status().is_success() {
         let status = response.status();
         let body = response.text().await.unwrap_or_default();
-        return Err(format!("the master refused the registration ({status}): {body}"));
+        return Err(format!(
+            "the master refused the registration ({status}): {body}"
+        ));
     }
     let stream_id = response
         .headers()

@@ -7,7 +7,9 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use mesos_api::v1::{AgentId, ExecutorId, ExecutorInfo, FrameworkId, FrameworkInfo, TaskId, TaskInfo, TaskState};
+use mesos_api::v1::{
+    AgentId, ExecutorId, ExecutorInfo, FrameworkId, FrameworkInfo, TaskId, TaskInfo, TaskState,
+};
 use tracing::{info, warn};
 
 use crate::agent::{Agent, Executor, ExecutorKind, Framework, Phase, TaskRecord, kill_process};
@@ -80,7 +82,9 @@ pub fn recover(agent: &Arc<Agent>) -> Result<(), String> {
                 continue;
             }
         };
-        let Some(framework_id) = framework_info.id.clone() else { continue };
+        let Some(framework_id) = framework_info.id.clone() else {
+            continue;
+        };
         let mut framework = Framework {
             info: framework_info,
             executors: BTreeMap::new(),
@@ -89,8 +93,14 @@ pub fn recover(agent: &Arc<Agent>) -> Result<(), String> {
         for (_, executor_dir) in entries(&framework_dir.join("executors")) {
             match recover_executor(agent, &agent_id, &framework_id, &executor_dir) {
                 Ok(Some(executor)) => {
-                    recovered.push((framework_id.clone(), executor.info.executor_id.clone(), executor.pid));
-                    framework.executors.insert(executor.info.executor_id.clone(), executor);
+                    recovered.push((
+                        framework_id.clone(),
+                        executor.info.executor_id.clone(),
+                        executor.pid,
+                    ));
+                    framework
+                        .executors
+                        .insert(executor.info.executor_id.clone(), executor);
                 }
                 Ok(None) => {}
                 Err(e) if agent.config.strict => return Err(e),
@@ -141,10 +151,11 @@ fn recover_executor(
     for (name, task_dir) in entries(&run.join("tasks")) {
         let task: TaskInfo = read_json(&task_dir.join("task.info"))?;
         let task_id = TaskId::new(name);
-        let statuses = agent
-            .lock()
-            .updates
-            .recover(framework_id, &task_id, &task_dir.join("task.updates"))?;
+        let statuses =
+            agent
+                .lock()
+                .updates
+                .recover(framework_id, &task_id, &task_dir.join("task.updates"))?;
         let state = statuses.last().map_or(TaskState::Staging, |s| s.state);
         let record = TaskRecord {
             info: task,
@@ -181,11 +192,7 @@ fn recover_executor(
         .join(&info.executor_id.value)
         .join("runs")
         .join(&container_id);
-    agent.files.attach(&directory.display().to_string(), &directory);
-    agent.files.attach(
-        &format!("/frameworks/{framework_id}/executors/{}/runs/latest", info.executor_id),
-        &directory,
-    );
+    agent.attach_sandbox(framework_id, &info.executor_id, &directory);
     Ok(Some(Executor {
         info,
         kind,

@@ -26,7 +26,7 @@ pub const RETRY_MAX: Duration = Duration::from_secs(600);
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 enum Record {
-    Update(TaskStatus),
+    Update(Box<TaskStatus>),
     Ack(Bytes),
 }
 
@@ -133,7 +133,7 @@ impl StatusUpdateManager {
         if stream.seen.contains(&uuid) || stream.done {
             return Ok(Received::Duplicate);
         }
-        stream.append(&Record::Update(status.clone()))?;
+        stream.append(&Record::Update(Box::new(status.clone())))?;
         stream.seen.insert(uuid);
         stream.pending.push_back(status);
         Ok(Received::Queued)
@@ -279,6 +279,7 @@ impl StatusUpdateManager {
             };
             match record {
                 Record::Update(status) => {
+                    let status = *status;
                     if let Some(uuid) = &status.uuid {
                         stream.seen.insert(uuid.as_slice().to_vec());
                     }
@@ -318,8 +319,10 @@ mod tests {
     fn one_update_in_flight_per_task_until_acknowledged() {
         let fw = FrameworkId::new("F");
         let mut m = StatusUpdateManager::new();
-        m.update(&fw, status("t", TaskState::Starting, 1), None).unwrap();
-        m.update(&fw, status("t", TaskState::Running, 2), None).unwrap();
+        m.update(&fw, status("t", TaskState::Starting, 1), None)
+            .unwrap();
+        m.update(&fw, status("t", TaskState::Running, 2), None)
+            .unwrap();
         let now = Instant::now();
         let due = m.due(now);
         assert_eq!(due.len(), 1);
@@ -329,12 +332,14 @@ mod tests {
         let later = m.due(now + RETRY_MIN);
         assert_eq!(later.len(), 1, "resent after the retry interval");
         assert_eq!(
-            m.acknowledge(&fw, &TaskId::new("t"), &Bytes(vec![2; 16])).unwrap(),
+            m.acknowledge(&fw, &TaskId::new("t"), &Bytes(vec![2; 16]))
+                .unwrap(),
             Acked::Ignored,
             "only the head can be acknowledged"
         );
         assert_eq!(
-            m.acknowledge(&fw, &TaskId::new("t"), &Bytes(vec![1; 16])).unwrap(),
+            m.acknowledge(&fw, &TaskId::new("t"), &Bytes(vec![1; 16]))
+                .unwrap(),
             Acked::Head { terminal: false }
         );
         assert_eq!(m.due(now + RETRY_MIN)[0].status.state, TaskState::Running);
@@ -345,22 +350,29 @@ mod tests {
         let fw = FrameworkId::new("F");
         let mut m = StatusUpdateManager::new();
         assert_eq!(
-            m.update(&fw, status("t", TaskState::Finished, 1), None).unwrap(),
+            m.update(&fw, status("t", TaskState::Finished, 1), None)
+                .unwrap(),
             Received::Queued
         );
         assert_eq!(
-            m.update(&fw, status("t", TaskState::Finished, 1), None).unwrap(),
+            m.update(&fw, status("t", TaskState::Finished, 1), None)
+                .unwrap(),
             Received::Duplicate
         );
         m.due(Instant::now());
         assert_eq!(
-            m.acknowledge(&fw, &TaskId::new("t"), &Bytes(vec![1; 16])).unwrap(),
+            m.acknowledge(&fw, &TaskId::new("t"), &Bytes(vec![1; 16]))
+                .unwrap(),
             Acked::Head { terminal: true }
         );
         assert!(m.finished(&fw, &TaskId::new("t")));
         assert!(m.due(Instant::now() + RETRY_MAX).is_empty());
         assert!(matches!(
-            m.update(&fw, TaskStatus::new(TaskId::new("u"), TaskState::Running), None),
+            m.update(
+                &fw,
+                TaskStatus::new(TaskId::new("u"), TaskState::Running),
+                None
+            ),
             Err(UpdateError::NoUuid)
         ));
     }
@@ -369,7 +381,8 @@ mod tests {
     fn backoff_doubles_to_the_maximum() {
         let fw = FrameworkId::new("F");
         let mut m = StatusUpdateManager::new();
-        m.update(&fw, status("t", TaskState::Running, 1), None).unwrap();
+        m.update(&fw, status("t", TaskState::Running, 1), None)
+            .unwrap();
         let mut now = Instant::now();
         let mut intervals = Vec::new();
         m.due(now);
@@ -392,8 +405,10 @@ mod tests {
         let fw = FrameworkId::new("F");
         let task = TaskId::new("t");
         let mut m = StatusUpdateManager::new();
-        m.update(&fw, status("t", TaskState::Starting, 1), Some(&path)).unwrap();
-        m.update(&fw, status("t", TaskState::Running, 2), Some(&path)).unwrap();
+        m.update(&fw, status("t", TaskState::Starting, 1), Some(&path))
+            .unwrap();
+        m.update(&fw, status("t", TaskState::Running, 2), Some(&path))
+            .unwrap();
         m.due(Instant::now());
         m.acknowledge(&fw, &task, &Bytes(vec![1; 16])).unwrap();
         // A torn line at the end, as after a crash mid-append.
@@ -408,7 +423,11 @@ mod tests {
         assert_eq!(all.len(), 2);
         let due = recovered.due(Instant::now());
         assert_eq!(due.len(), 1);
-        assert_eq!(due[0].status.state, TaskState::Running, "the acknowledged one is gone");
+        assert_eq!(
+            due[0].status.state,
+            TaskState::Running,
+            "the acknowledged one is gone"
+        );
         assert_eq!(
             recovered
                 .update(&fw, status("t", TaskState::Running, 2), Some(&path))
