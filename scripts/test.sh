@@ -7,6 +7,7 @@ source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
 
 ensure_rust
+apt_install tar gzip bzip2 xz-utils zip unzip ca-certificates
 ensure_docker
 ensure_busybox_image
 

@@ -125,6 +125,10 @@ pub struct Agent {
     /// Status updates are waiting to go to the master.
     pub updates_ready: Notify,
     pub http: reqwest::Client,
+    /// The fetcher's cache, shared by every launch.
+    pub fetch_cache: crate::fetcher::Cache,
+    /// Removes the sandboxes of finished executors after `--gc_delay`.
+    pub gc: crate::gc::Gc,
     /// True until recovery is done: the executor API answers 503 meanwhile.
     recovering: std::sync::atomic::AtomicBool,
 }
@@ -178,7 +182,7 @@ impl Agent {
             .build()
             .map_err(|e| format!("cannot build the HTTP client: {e}"))?;
         Ok(Arc::new(Self {
-            config,
+            config: config.clone(),
             start_time: now(),
             files: Arc::new(crate::files::FilesRegistry::default()),
             state: Mutex::new(State {
@@ -193,6 +197,11 @@ impl Agent {
             }),
             updates_ready: Notify::new(),
             http,
+            fetch_cache: crate::fetcher::Cache::new(config.work_dir.join("fetch")),
+            gc: crate::gc::Gc::new(crate::gc::GcSettings {
+                gc_delay: config.gc_delay,
+                ..crate::gc::GcSettings::new(&config.work_dir)
+            }),
             recovering: std::sync::atomic::AtomicBool::new(true),
         }))
     }
@@ -556,13 +565,14 @@ impl Agent {
             let _ = std::fs::rename(&tmp, &latest);
         }
         self.attach_sandbox(&framework_id, &executor_id, &directory);
-        let cache = crate::fetcher::Cache::new(self.config.work_dir.join("fetch"));
         let user = info
             .command
             .as_ref()
             .and_then(|c| c.user.clone())
             .or_else(|| Some(framework_info.user.clone()));
-        if let Err(e) = crate::fetcher::fetch(&uris, &directory, &cache, user.as_deref()).await {
+        if let Err(e) =
+            crate::fetcher::fetch(&uris, &directory, &self.fetch_cache, user.as_deref()).await
+        {
             self.executor_failed_to_start(
                 &framework_id,
                 &executor_id,
@@ -1433,6 +1443,19 @@ impl Agent {
             if let Some(mut executor) = framework.executors.remove(executor_id) {
                 executor.phase = Phase::Terminated;
                 executor.connection = None;
+                let removal = self
+                    .gc
+                    .schedule(self.config.gc_delay, executor.directory.clone());
+                let files = Arc::clone(&self.files);
+                let virtual_path =
+                    format!("/frameworks/{framework_id}/executors/{executor_id}/runs/latest");
+                let real = executor.directory.display().to_string();
+                tokio::spawn(async move {
+                    if let Ok(Ok(())) = removal.await {
+                        files.detach(&real);
+                        files.detach(&virtual_path);
+                    }
+                });
                 framework.completed_executors.push_back(executor);
                 while framework.completed_executors.len() > MAX_COMPLETED_EXECUTORS {
                     framework.completed_executors.pop_front();

@@ -43,6 +43,7 @@ async fn run(config: Config) -> Result<(), String> {
         return Ok(());
     }
     agent.recovered();
+    tokio::spawn(agent.gc.clone().run());
     info!(%addr, %resources, "Mesos agent started");
     tokio::spawn(mesos_agent::master_link::run(agent.clone()));
     let app = mesos_agent::http::router(agent);

@@ -87,9 +87,9 @@ impl Config {
             .get_bool("authenticate_http_frameworks")
             .map_err(|e| e.to_string())?;
         let credentials = if authenticate {
-            let path = flags.get_str("credentials").ok_or(
-                "--credentials is required with --authenticate_http_frameworks",
-            )?;
+            let path = flags
+                .get_str("credentials")
+                .ok_or("--credentials is required with --authenticate_http_frameworks")?;
             Some(crate::auth::load_credentials(path)?)
         } else {
             None

@@ -2,7 +2,6 @@
 //! read-only endpoints, at Apache Mesos's paths.
 
 use std::collections::BTreeMap;
-use std::convert::Infallible;
 use std::sync::Arc;
 
 use axum::Router;
@@ -11,11 +10,9 @@ use axum::extract::{DefaultBodyLimit, Query, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get, post};
-use futures::StreamExt as _;
 use mesos_api::internal::{AGENT_API_PATH, AgentCall, AgentCallType};
 use mesos_api::v1::scheduler::{Call, CallType};
 use serde::Deserialize;
-use tokio_stream::wrappers::ReceiverStream;
 
 use crate::auth::{self, SCHEDULER_REALM};
 use crate::master::{CallError, Master, Reply, Subscription};
@@ -130,7 +127,8 @@ fn authenticate(master: &Master, headers: &HeaderMap) -> Result<Option<String>, 
         Ok(principal) => Ok(Some(principal)),
         Err(e) => {
             let mut response = error(401, e.to_string());
-            if let Ok(challenge) = HeaderValue::from_str(&format!("Basic realm=\"{SCHEDULER_REALM}\""))
+            if let Ok(challenge) =
+                HeaderValue::from_str(&format!("Basic realm=\"{SCHEDULER_REALM}\""))
             {
                 response
                     .headers_mut()
@@ -141,9 +139,105 @@ fn authenticate(master: &Master, headers: &HeaderMap) -> Result<Option<String>, 
     }
 }
 
+/// 405 with the `Allow` header, as libprocess's `MethodNotAllowed`.
+fn method_not_allowed(method: &Method) -> Response {
+    let mut response = error(
+        405,
+        format!("405 Method Not Allowed. Expecting one of {{ 'POST' }}, but received '{method}'."),
+    );
+    response
+        .headers_mut()
+        .insert(header::ALLOW, HeaderValue::from_static("POST"));
+    response
+}
+
+/// Mesos's `validation::scheduler::call::validate` (`src/master/validation.cpp`): what a call
+/// must carry whatever the framework's state.
+fn validate_scheduler_call(call: &Call, principal: Option<&str>) -> Result<CallType, String> {
+    let kind = call.kind.ok_or("Expecting 'type' to be present")?;
+    let missing = |field: &str| format!("Expecting '{field}' to be present");
+    if kind == CallType::Subscribe {
+        let subscribe = call
+            .subscribe
+            .as_ref()
+            .ok_or_else(|| missing("subscribe"))?;
+        let info = &subscribe.framework_info;
+        // Unset ids compare as empty ones, as protobuf fields do.
+        fn id_of(id: Option<&mesos_api::v1::FrameworkId>) -> &str {
+            id.map_or("", |i| i.value.as_str())
+        }
+        if id_of(info.id.as_ref()) != id_of(call.framework_id.as_ref()) {
+            return Err("'framework_id' differs from 'subscribe.framework_info.id'".into());
+        }
+        if let (Some(authenticated), Some(given)) = (principal, &info.principal)
+            && authenticated != given
+        {
+            return Err(format!(
+                "Authenticated principal '{authenticated}' does not match principal '{given}' \
+                 set in `FrameworkInfo`"
+            ));
+        }
+        return Ok(kind);
+    }
+    if call.framework_id.is_none() {
+        return Err(missing("framework_id"));
+    }
+    let present = match kind {
+        CallType::Accept => call.accept.is_some().then_some(()).ok_or("accept"),
+        CallType::Decline => call.decline.is_some().then_some(()).ok_or("decline"),
+        CallType::AcceptInverseOffers => call
+            .accept_inverse_offers
+            .is_some()
+            .then_some(())
+            .ok_or("accept_inverse_offers"),
+        CallType::DeclineInverseOffers => call
+            .decline_inverse_offers
+            .is_some()
+            .then_some(())
+            .ok_or("decline_inverse_offers"),
+        CallType::Kill => call.kill.is_some().then_some(()).ok_or("kill"),
+        CallType::Shutdown => call.shutdown.is_some().then_some(()).ok_or("shutdown"),
+        CallType::Acknowledge => match &call.acknowledge {
+            None => Err("acknowledge"),
+            // A UUID is 16 bytes (stout's `UUID::fromBytes`).
+            Some(ack) if ack.uuid.len() != 16 => return Err("Not a valid UUID".into()),
+            Some(_) => Ok(()),
+        },
+        CallType::AcknowledgeOperationStatus => call
+            .acknowledge_operation_status
+            .is_some()
+            .then_some(())
+            .ok_or("acknowledge_operation_status"),
+        CallType::Reconcile => call.reconcile.is_some().then_some(()).ok_or("reconcile"),
+        CallType::ReconcileOperations => call
+            .reconcile_operations
+            .is_some()
+            .then_some(())
+            .ok_or("reconcile_operations"),
+        CallType::Message => call.message.is_some().then_some(()).ok_or("message"),
+        CallType::Request => call.request.is_some().then_some(()).ok_or("request"),
+        CallType::UpdateFramework => match &call.update_framework {
+            None => Err("update_framework"),
+            Some(update) if update.framework_info.id != call.framework_id => {
+                return Err(
+                    "'framework_id' differs from 'update_framework.framework_info.id'".into(),
+                );
+            }
+            Some(_) => Ok(()),
+        },
+        CallType::Subscribe
+        | CallType::Teardown
+        | CallType::Revive
+        | CallType::Suppress
+        | CallType::Unknown => Ok(()),
+    };
+    present.map_err(missing)?;
+    Ok(kind)
+}
+
 /// A stream of framed events as a chunked response.
 fn stream_response(subscription: Subscription) -> Response {
-    let body = ReceiverStream::new(subscription.events).map(Ok::<_, Infallible>);
+    let body = subscription.outlet.into_stream();
     let mut response = Response::new(Body::from_stream(body));
     let headers = response.headers_mut();
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(JSON));
@@ -165,47 +259,41 @@ async fn scheduler(
         Err(response) => return response,
     };
     if method != Method::POST {
-        return error(405, format!("Expecting 'POST', received '{method}'"));
+        return method_not_allowed(&method);
     }
     if let Err(response) = check_content_type(&headers) {
         return response;
     }
-    let call: Call = match serde_json::from_slice(&body) {
+    let call = match parse_call(&body) {
         Ok(call) => call,
-        Err(e) => return error(400, format!("Failed to parse body into Call: {e}")),
+        Err(response) => return response,
     };
-    let Some(kind) = call.kind else {
-        return error(400, "Expecting 'type' to be present");
+    let kind = match validate_scheduler_call(&call, principal.as_deref()) {
+        Ok(kind) => kind,
+        Err(message) => {
+            return error(
+                400,
+                format!("Failed to validate scheduler::Call: {message}"),
+            );
+        }
     };
+    // Only the calls that answer with a body negotiate its type.
+    if matches!(kind, CallType::Subscribe | CallType::ReconcileOperations)
+        && let Err(response) = check_accept(&headers)
+    {
+        return response;
+    }
     let stream_id = headers.get(STREAM_ID).and_then(|v| v.to_str().ok());
     if kind == CallType::Subscribe {
+        if stream_id.is_some() {
+            return error(
+                400,
+                "Subscribe calls should not include the 'Mesos-Stream-Id' header",
+            );
+        }
         let Some(subscribe) = call.subscribe else {
             return error(400, "Expecting 'subscribe' to be present");
         };
-        if call.framework_id.is_some() && call.framework_id != subscribe.framework_info.id {
-            return error(
-                400,
-                "'framework_id' differs from 'subscribe.framework_info.id'",
-            );
-        }
-        if let (Some(given), Some(authenticated)) =
-            (&subscribe.framework_info.principal, &principal)
-            && given != authenticated
-        {
-            return error(
-                400,
-                format!(
-                    "Authenticated principal '{authenticated}' does not match principal \
-                     '{given}' set in `FrameworkInfo`"
-                ),
-            );
-        }
-        if stream_id.is_some() {
-            return error(400, "Subscribe calls should not include the 'Mesos-Stream-Id' header");
-        }
-        if let Err(response) = check_accept(&headers) {
-            return response;
-        }
         return stream_response(master.subscribe(subscribe, principal));
     }
     match master.scheduler_call(call, stream_id, principal.as_deref()) {
@@ -213,6 +301,18 @@ async fn scheduler(
         Ok(Reply::Ok) => StatusCode::OK.into_response(),
         Err(e) => e.into_response(),
     }
+}
+
+/// A JSON `Call`, with Mesos's two kinds of parse errors.
+fn parse_call(body: &[u8]) -> Result<Call, Response> {
+    let value: serde_json::Value = serde_json::from_slice(body)
+        .map_err(|e| error(400, format!("Failed to parse body into JSON: {e}")))?;
+    serde_json::from_value(value).map_err(|e| {
+        error(
+            400,
+            format!("Failed to convert JSON into Call protobuf: {e}"),
+        )
+    })
 }
 
 /// `POST /internal/agent/v1`: the master ↔ agent protocol.
@@ -247,7 +347,7 @@ async fn operator(
     body: Bytes,
 ) -> Response {
     if method != Method::POST {
-        return error(405, format!("Expecting 'POST', received '{method}'"));
+        return method_not_allowed(&method);
     }
     if let Err(response) = check_content_type(&headers) {
         return response;
@@ -269,7 +369,10 @@ struct Jsonp {
 }
 
 fn json_or_jsonp(bytes: Vec<u8>, jsonp: Option<String>) -> Response {
-    match jsonp.filter(|c| c.chars().all(|ch| ch.is_ascii_alphanumeric() || ch == '_' || ch == '.')) {
+    match jsonp.filter(|c| {
+        c.chars()
+            .all(|ch| ch.is_ascii_alphanumeric() || ch == '_' || ch == '.')
+    }) {
         Some(callback) => {
             let mut wrapped = Vec::with_capacity(bytes.len() + callback.len() + 3);
             wrapped.extend_from_slice(callback.as_bytes());
@@ -372,7 +475,12 @@ struct TeardownForm {
 async fn teardown(State(master): State<Shared>, body: Bytes) -> Response {
     let form: TeardownForm = match serde_urlencoded::from_bytes(&body) {
         Ok(form) => form,
-        Err(_) => return error(400, "Missing 'frameworkId' query parameter in the request body"),
+        Err(_) => {
+            return error(
+                400,
+                "Missing 'frameworkId' query parameter in the request body",
+            );
+        }
     };
     match master.teardown(&mesos_api::v1::FrameworkId::new(form.framework_id)) {
         true => StatusCode::OK.into_response(),

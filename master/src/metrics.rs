@@ -33,7 +33,10 @@ impl Timer {
             .iter()
             .copied()
             .collect();
-        out.insert(format!("{name}/count"), self.count.load(Ordering::Relaxed) as f64);
+        out.insert(
+            format!("{name}/count"),
+            self.count.load(Ordering::Relaxed) as f64,
+        );
         let Some(last) = values.last().copied() else {
             return;
         };
@@ -84,7 +87,12 @@ impl Metrics {
 
     /// Every counter, plus the timers.
     pub fn render(&self, out: &mut BTreeMap<String, f64>) {
-        for (name, value) in self.counters.lock().unwrap_or_else(|p| p.into_inner()).iter() {
+        for (name, value) in self
+            .counters
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .iter()
+        {
             out.insert((*name).to_owned(), *value as f64);
         }
         self.allocation_run

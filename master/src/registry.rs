@@ -40,9 +40,8 @@ impl Registry {
             .map_err(|e| format!("cannot create the work directory {}: {e}", dir.display()))?;
         let path = dir.join("registry.json");
         let recovered = match std::fs::read(&path) {
-            Ok(bytes) => serde_json::from_slice(&bytes).map_err(|e| {
-                format!("the registry {} is corrupt: {e}", path.display())
-            })?,
+            Ok(bytes) => serde_json::from_slice(&bytes)
+                .map_err(|e| format!("the registry {} is corrupt: {e}", path.display()))?,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => RegistryState::default(),
             Err(e) => return Err(format!("cannot read the registry {}: {e}", path.display())),
         };

@@ -5,32 +5,93 @@
 //! client while holding the lock.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
+use std::sync::Arc;
 use std::time::Instant;
 
 use bytes::Bytes;
+use futures::Stream;
 use mesos_api::resources::Resources;
 use mesos_api::v1::{
     AgentId, AgentInfo, ExecutorId, ExecutorInfo, FrameworkCapabilityType, FrameworkId,
     FrameworkInfo, OfferId, TaskId, TaskInfo, TaskState, TaskStatus,
 };
-use tokio::sync::mpsc;
+use tokio::sync::{Notify, mpsc, oneshot};
 
 use crate::allocator::Allocator;
 
 /// Events queued for one subscriber before it counts as too slow and is disconnected.
 pub const SUBSCRIBER_QUEUE: usize = 1024;
 
-/// A subscriber's stream: RecordIO-framed events go in, the HTTP response body reads them.
+/// The master's end of a subscriber's stream: RecordIO-framed events go in, the HTTP response
+/// body ([`Outlet`]) sends them.
+///
+/// The stream ends when every clone of the connection is dropped and the queued events are sent
+/// (so an ERROR pushed last still reaches the client), or at once with [`Connection::abort`].
 #[derive(Debug, Clone)]
 pub struct Connection {
     pub stream_id: String,
-    pub tx: mpsc::Sender<Bytes>,
+    tx: mpsc::Sender<Bytes>,
+    abort: Arc<Notify>,
 }
 
 impl Connection {
+    /// A new stream with a random id: the master's end, the response body's end, and a receiver
+    /// that completes when the response body is dropped (the client went away or the stream
+    /// ended).
+    pub fn open() -> (Connection, Outlet, oneshot::Receiver<()>) {
+        let (tx, events) = mpsc::channel(SUBSCRIBER_QUEUE);
+        let (closed_tx, closed_rx) = oneshot::channel();
+        let abort = Arc::new(Notify::new());
+        let connection = Connection {
+            stream_id: uuid::Uuid::new_v4().to_string(),
+            tx,
+            abort: Arc::clone(&abort),
+        };
+        let outlet = Outlet {
+            events,
+            abort,
+            _closed: closed_tx,
+        };
+        (connection, outlet, closed_rx)
+    }
+
     /// Queues an already-framed event; `false` if the subscriber is gone or too far behind.
     pub fn push(&self, record: Bytes) -> bool {
         self.tx.try_send(record).is_ok()
+    }
+
+    /// Ends the stream now, dropping what is still queued, and breaks the HTTP connection (for
+    /// a subscriber too slow to keep up).
+    pub fn abort(&self) {
+        self.abort.notify_one();
+    }
+}
+
+/// The response body's end of a [`Connection`].
+#[derive(Debug)]
+pub struct Outlet {
+    events: mpsc::Receiver<Bytes>,
+    abort: Arc<Notify>,
+    /// Dropped with the body: completes the receiver [`Connection::open`] returned.
+    _closed: oneshot::Sender<()>,
+}
+
+impl Outlet {
+    /// The events as a response body: they end when the master drops the connection, and an
+    /// error (which makes the HTTP server drop the connection) follows an abort.
+    pub fn into_stream(self) -> impl Stream<Item = Result<Bytes, std::io::Error>> + Send {
+        futures::stream::unfold(Some(self), |outlet| async move {
+            let mut outlet = outlet?;
+            let abort = Arc::clone(&outlet.abort);
+            tokio::select! {
+                biased;
+                () = abort.notified() => Some((
+                    Err(std::io::Error::other("the master closed this subscription")),
+                    None,
+                )),
+                event = outlet.events.recv() => event.map(|record| (Ok(record), Some(outlet))),
+            }
+        })
     }
 }
 
@@ -186,8 +247,12 @@ pub struct State {
     pub next_agent: u64,
     /// Role weights in force.
     pub weights: BTreeMap<String, f64>,
-    /// Agents the registry had admitted before this master started (expected to re-register).
+    /// Agents the registry had admitted before this master started (expected to re-register);
+    /// an agent leaves the set when it re-registers.
     pub admitted_agents: BTreeSet<AgentId>,
+    /// What the registry knows of the admitted agents that have not re-registered yet, so that
+    /// the registry keeps them until they are back.
+    pub recovered_agent_infos: BTreeMap<AgentId, AgentInfo>,
 }
 
 impl State {
@@ -204,7 +269,21 @@ impl State {
             next_agent: 0,
             weights,
             admitted_agents: BTreeSet::new(),
+            recovered_agent_infos: BTreeMap::new(),
         }
+    }
+
+    /// Whether this agent was admitted before the master started and has neither re-registered
+    /// nor been marked unreachable since (Mesos's `slaves.recovered`).
+    pub fn recovering(&self, agent: &AgentId) -> bool {
+        self.admitted_agents.contains(agent)
+            && !self.agents.contains_key(agent)
+            && !self.unreachable_agents.contains_key(agent)
+    }
+
+    /// Whether any agent is [recovering](Self::recovering).
+    pub fn any_recovering(&self) -> bool {
+        self.admitted_agents.iter().any(|a| self.recovering(a))
     }
 
     /// Resources used by tasks on `agent`, by framework.

@@ -7,6 +7,7 @@
 
 mod common;
 pub mod executor;
+pub mod master;
 mod mesos;
 pub mod scheduler;
 

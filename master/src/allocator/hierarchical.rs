@@ -15,6 +15,7 @@
 //! framework, which [`Allocator::add_framework`] turns into the real one (Mesos leaves them out of
 //! the sorters until then), and which is forgotten once it holds nothing.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 use std::time::{Duration, Instant};
 
@@ -128,7 +129,8 @@ struct Agent {
     active: bool,
 }
 
-/// What a framework is offered or allocated on an agent in one role.
+/// What a framework is offered or allocated on an agent in one role, in unallocated form (the
+/// role is `role`; copies handed out carry it in `allocation_info`).
 struct Record {
     framework: usize,
     role: usize,
@@ -245,7 +247,10 @@ fn quantity_millis(resource: &Resource) -> i64 {
     let count = |n: u64| i64::try_from(n).unwrap_or(i64::MAX).saturating_mul(1000);
     match resource.kind {
         ValueType::Scalar => resource.scalar.map_or(0, |scalar| scalar.millis()),
-        ValueType::Ranges => resource.ranges.as_ref().map_or(0, |ranges| count(ranges.len())),
+        ValueType::Ranges => resource
+            .ranges
+            .as_ref()
+            .map_or(0, |ranges| count(ranges.len())),
         ValueType::Set => resource
             .set
             .as_ref()
@@ -255,18 +260,18 @@ fn quantity_millis(resource: &Resource) -> i64 {
 }
 
 /// The parts of `resources` by allocation role (`None` for the part without one).
-fn split_by_role(resources: &Resources) -> Vec<(Option<String>, Resources)> {
+fn split_by_role(resources: &Resources) -> Vec<(Option<&str>, Cow<'_, Resources>)> {
     let mut entries = resources.iter();
     let first = entries.next().and_then(Resource::allocation_role);
     if entries.all(|resource| resource.allocation_role() == first) {
-        return vec![(first.map(str::to_owned), resources.clone())];
+        return vec![(first, Cow::Borrowed(resources))];
     }
-    let mut parts: Vec<(Option<String>, Resources)> = Vec::new();
+    let mut parts: Vec<(Option<&str>, Cow<'_, Resources>)> = Vec::new();
     for resource in resources.iter() {
         let role = resource.allocation_role();
-        match parts.iter_mut().find(|(known, _)| known.as_deref() == role) {
-            Some((_, part)) => *part += resource.clone(),
-            None => parts.push((role.map(str::to_owned), Resources::from(resource.clone()))),
+        match parts.iter_mut().find(|(known, _)| *known == role) {
+            Some((_, part)) => *part.to_mut() += resource.clone(),
+            None => parts.push((role, Cow::Owned(Resources::from(resource.clone())))),
         }
     }
     parts
@@ -333,8 +338,10 @@ impl HierarchicalDrf {
         if resources.is_empty() {
             return;
         }
-        let (Some(&a), Some(&f)) = (self.agent_index.get(agent), self.framework_index.get(framework))
-        else {
+        let (Some(&a), Some(&f)) = (
+            self.agent_index.get(agent),
+            self.framework_index.get(framework),
+        ) else {
             return;
         };
         let timeout = refuse
@@ -342,13 +349,12 @@ impl HierarchicalDrf {
             .map(|refuse| refuse.min(MAX_REFUSE).max(self.allocation_interval));
         let mut quantities = Quantities::new();
         for (role, part) in split_by_role(resources) {
-            let Some((r, part)) = self.resolve_role(a, f, role, part) else {
+            let Some((r, back)) = self.resolve_role(a, f, role, part) else {
                 continue;
             };
             let Some(agent) = self.agents.get_mut(a) else {
                 return;
             };
-            let unallocated = unallocated(&part);
             // Mesos CHECKs that the resources were offered or allocated; here a mismatch only
             // skips the bookkeeping.
             if let Some(index) = agent
@@ -356,15 +362,29 @@ impl HierarchicalDrf {
                 .iter()
                 .position(|record| record.framework == f && record.role == r)
             {
-                let held = agent.records.get_mut(index);
-                if let Some(record) = held.filter(|record| record.resources.contains(&part)) {
-                    record.resources -= &part;
+                let exact = agent
+                    .records
+                    .get(index)
+                    .is_some_and(|record| record.resources.as_slice() == back.as_slice());
+                if exact {
+                    // The usual case (a whole offer declined or rescinded): the record goes
+                    // back as it is.
+                    let record = agent.records.swap_remove(index);
+                    sorter::quantities(&self.cluster.names, &record.resources, &mut quantities);
+                    agent.available += record.resources;
+                    self.discharge(f, r, &quantities, true);
+                } else if let Some(record) = agent
+                    .records
+                    .get_mut(index)
+                    .filter(|record| record.resources.contains(&back))
+                {
+                    record.resources -= &back;
                     let emptied = record.resources.is_empty();
                     if emptied {
                         agent.records.swap_remove(index);
                     }
-                    agent.available += &unallocated;
-                    sorter::quantities(&self.cluster.names, &part, &mut quantities);
+                    agent.available += &back;
+                    sorter::quantities(&self.cluster.names, &back, &mut quantities);
                     self.discharge(f, r, &quantities, emptied);
                 }
             }
@@ -379,39 +399,32 @@ impl HierarchicalDrf {
                 agent.filters.push(Filter {
                     framework: f,
                     role: r,
-                    resources: unallocated,
+                    resources: back,
                     expires: now.checked_add(timeout).unwrap_or(now),
                 });
             }
         }
     }
 
-    /// The role index of a recovered part, and the part with its allocation role: a part
-    /// without one goes to the framework's record on the agent that holds it.
+    /// The role index of a recovered part, and the part in unallocated form: a part without
+    /// an allocation role goes to the framework's record on the agent that holds it.
     fn resolve_role(
         &self,
         a: usize,
         f: usize,
-        role: Option<String>,
-        part: Resources,
+        role: Option<&str>,
+        part: Cow<'_, Resources>,
     ) -> Option<(usize, Resources)> {
+        let part = unallocated(&part);
         if let Some(role) = role {
-            return Some((*self.roles.index.get(&role)?, part));
+            return Some((*self.roles.index.get(role)?, part));
         }
         let agent = self.agents.get(a)?;
-        agent
+        let record = agent
             .records
             .iter()
-            .filter(|record| record.framework == f)
-            .find_map(|record| {
-                let name = &self.roles.roles.get(record.role)?.name;
-                let mut allocated = part.clone();
-                allocated.allocate(name);
-                record
-                    .resources
-                    .contains(&allocated)
-                    .then_some((record.role, allocated))
-            })
+            .find(|record| record.framework == f && record.resources.contains(&part))?;
+        Some((record.role, part))
     }
 
     /// What is neither offered nor allocated on the agent.
@@ -427,7 +440,10 @@ impl HierarchicalDrf {
 
     /// The number of refuse filters in force (not yet dropped).
     pub fn filter_count(&self) -> usize {
-        self.agents.iter().map(|(_, agent)| agent.filters.len()).sum()
+        self.agents
+            .iter()
+            .map(|(_, agent)| agent.filters.len())
+            .sum()
     }
 
     // -----------------------------------------------------------------------------------------
@@ -582,7 +598,8 @@ impl HierarchicalDrf {
         for (_, agent) in self.agents.iter_mut() {
             if !agent.filters.is_empty() {
                 agent.filters.retain(|filter| {
-                    filter.framework != f || roles.is_some_and(|roles| !roles.contains(&filter.role))
+                    filter.framework != f
+                        || roles.is_some_and(|roles| !roles.contains(&filter.role))
                 });
             }
         }
@@ -608,10 +625,9 @@ impl HierarchicalDrf {
     fn set_roles(&mut self, f: usize, roles: &[String], suppressed: &[String]) {
         let mut new_roles = Vec::new();
         for name in roles {
-            if let Some(r) = self.track(f, name) {
-                if !new_roles.contains(&r) {
-                    new_roles.push(r);
-                }
+            let tracked = self.track(f, name);
+            if let Some(r) = tracked.filter(|r| !new_roles.contains(r)) {
+                new_roles.push(r);
             }
         }
         let new_suppressed: Vec<usize> = suppressed
@@ -689,11 +705,20 @@ impl Allocator for HierarchicalDrf {
         self.set_roles(f, roles, suppressed_roles);
     }
 
-    fn update_framework(&mut self, id: &FrameworkId, roles: &[String], suppressed_roles: &[String]) {
+    fn update_framework(
+        &mut self,
+        id: &FrameworkId,
+        roles: &[String],
+        suppressed_roles: &[String],
+    ) {
         let Some(&f) = self.framework_index.get(id) else {
             return;
         };
-        if self.frameworks.get(f).is_some_and(|framework| framework.added) {
+        if self
+            .frameworks
+            .get(f)
+            .is_some_and(|framework| framework.added)
+        {
             self.set_roles(f, roles, suppressed_roles);
         }
     }
@@ -722,13 +747,9 @@ impl Allocator for HierarchicalDrf {
     }
 
     fn remove_framework(&mut self, id: &FrameworkId) {
-        let Some(&f) = self.framework_index.get(id) else {
+        let Some(f) = self.framework_index.remove(id) else {
             return;
         };
-        if !self.frameworks.get(f).is_some_and(|framework| framework.added) {
-            return;
-        }
-        self.framework_index.remove(id);
         let context = self.cluster.context();
         let mut quantities = Quantities::new();
         for (_, agent) in self.agents.iter_mut() {
@@ -746,7 +767,7 @@ impl Allocator for HierarchicalDrf {
                     self.roles.sorter.unallocated(role.slot, &quantities);
                     self.roles.sorter.reposition(role.slot, &context);
                 }
-                agent.available += unallocated(&record.resources);
+                agent.available += record.resources;
             }
         }
         let roles: Vec<usize> = self
@@ -783,15 +804,8 @@ impl Allocator for HierarchicalDrf {
                 continue;
             }
             let f = self.framework_slot(framework_id);
-            for (role, mut part) in split_by_role(resources) {
-                let role = match role {
-                    Some(role) => role,
-                    None => {
-                        let role = self.default_role(f);
-                        part.allocate(&role);
-                        role
-                    }
-                };
+            for (role, part) in split_by_role(resources) {
+                let role = role.map_or_else(|| self.default_role(f), str::to_owned);
                 let unallocated = unallocated(&part);
                 if !self
                     .agents
@@ -807,21 +821,21 @@ impl Allocator for HierarchicalDrf {
                     continue;
                 };
                 agent.available -= &unallocated;
-                sorter::quantities(&self.cluster.names, &part, &mut quantities);
+                sorter::quantities(&self.cluster.names, &unallocated, &mut quantities);
                 let new_record = match agent
                     .records
                     .iter_mut()
                     .find(|record| record.framework == f && record.role == r)
                 {
                     Some(record) => {
-                        record.resources += part;
+                        record.resources += unallocated;
                         false
                     }
                     None => {
                         agent.records.push(Record {
                             framework: f,
                             role: r,
-                            resources: part,
+                            resources: unallocated,
                         });
                         true
                     }
@@ -849,13 +863,21 @@ impl Allocator for HierarchicalDrf {
     }
 
     fn activate_agent(&mut self, id: &AgentId) {
-        if let Some(agent) = self.agent_index.get(id).and_then(|&a| self.agents.get_mut(a)) {
+        if let Some(agent) = self
+            .agent_index
+            .get(id)
+            .and_then(|&a| self.agents.get_mut(a))
+        {
             agent.active = true;
         }
     }
 
     fn deactivate_agent(&mut self, id: &AgentId) {
-        if let Some(agent) = self.agent_index.get(id).and_then(|&a| self.agents.get_mut(a)) {
+        if let Some(agent) = self
+            .agent_index
+            .get(id)
+            .and_then(|&a| self.agents.get_mut(a))
+        {
             agent.active = false;
         }
     }
@@ -931,7 +953,7 @@ impl Allocator for HierarchicalDrf {
         );
         self.rng.shuffle(&mut candidates);
 
-        let mut allocations = Vec::new();
+        let mut allocations = Vec::with_capacity(candidates.len());
         let HierarchicalDrf {
             cluster,
             roles,
@@ -984,7 +1006,7 @@ impl Allocator for HierarchicalDrf {
                 if !any
                     || !allocatable(
                         &agent.available,
-                        |resource| offerable_to(resource, name),
+                        |resource| all || offerable_to(resource, name),
                         min_allocatable,
                     )
                 {
@@ -1019,7 +1041,6 @@ impl Allocator for HierarchicalDrf {
                     }
                 };
                 sorter::quantities(&cluster.names, &resources, &mut quantities);
-                resources.allocate(name);
                 match agent
                     .records
                     .iter_mut()
@@ -1032,8 +1053,7 @@ impl Allocator for HierarchicalDrf {
                             role: r,
                             resources: resources.clone(),
                         });
-                        if let Some(tracked) = framework.tracked.iter_mut().find(|t| t.role == r)
-                        {
+                        if let Some(tracked) = framework.tracked.iter_mut().find(|t| t.role == r) {
                             tracked.records += 1;
                         }
                     }
@@ -1042,6 +1062,7 @@ impl Allocator for HierarchicalDrf {
                 role.frameworks.reposition(slot, &context);
                 role_sorter.allocated(role_slot, &quantities);
                 touched.push(role_slot);
+                resources.allocate(name);
                 allocations.push(Allocation {
                     framework: framework.id.clone(),
                     agent: agent.id.clone(),
@@ -1148,5 +1169,146 @@ impl Allocator for HierarchicalDrf {
                 .filter(|(_, f)| f.added && f.active)
                 .count(),
         }
+    }
+}
+
+#[cfg(test)]
+impl HierarchicalDrf {
+    /// Checks the books: agents' totals are what is available plus what is recorded, sorters
+    /// charge exactly the records, record counts and activity flags are right, roles exist only
+    /// while tracked.
+    pub(super) fn check_invariants(&self) -> Result<(), String> {
+        let names = &self.cluster.names;
+        let context = self.cluster.context();
+        let sum = |into: &mut Vec<i64>, resources: &Resources| {
+            let mut quantities = Quantities::new();
+            sorter::quantities(names, resources, &mut quantities);
+            sorter::add_to(into, &quantities, 1);
+        };
+        let trim = |mut values: Vec<i64>| {
+            while values.last() == Some(&0) {
+                values.pop();
+            }
+            values
+        };
+        let mut totals = Vec::new();
+        let mut charged: HashMap<(usize, usize), (Vec<i64>, usize)> = HashMap::new();
+        for (_, agent) in self.agents.iter() {
+            let mut total = Vec::new();
+            sorter::add_to(&mut totals, &agent.total_quantities, 1);
+            sorter::add_to(&mut total, &agent.total_quantities, 1);
+            let mut held = Vec::new();
+            sum(&mut held, &agent.available);
+            for record in &agent.records {
+                if record.resources.is_empty() {
+                    return Err(format!("empty record on {}", agent.id.value));
+                }
+                if record.resources.iter().any(|r| r.allocation_info.is_some()) {
+                    return Err("a record in allocated form".to_owned());
+                }
+                sum(&mut held, &record.resources);
+                let entry = charged.entry((record.framework, record.role)).or_default();
+                sum(&mut entry.0, &record.resources);
+                entry.1 += 1;
+            }
+            if trim(held) != trim(total) {
+                return Err(format!(
+                    "agent {}: available + records != total",
+                    agent.id.value
+                ));
+            }
+        }
+        if trim(totals) != trim(self.cluster.totals.clone()) {
+            return Err("cluster totals".to_owned());
+        }
+        for (id, &f) in &self.framework_index {
+            let framework = self.frameworks.get(f).ok_or("indexed framework missing")?;
+            if framework.id != *id {
+                return Err("framework index".to_owned());
+            }
+        }
+        let mut role_charges: HashMap<usize, Vec<i64>> = HashMap::new();
+        let mut tracked_per_role: HashMap<usize, usize> = HashMap::new();
+        for (f, framework) in self.frameworks.iter() {
+            if self.framework_index.get(&framework.id) != Some(&f) {
+                return Err(format!("framework {} not indexed", framework.id.value));
+            }
+            if !framework.added && framework.tracked.iter().all(|t| t.records == 0) {
+                return Err(format!("idle placeholder {}", framework.id.value));
+            }
+            for r in &framework.roles {
+                if !framework.tracked.iter().any(|t| t.role == *r) {
+                    return Err("subscribed but not tracked".to_owned());
+                }
+            }
+            for tracked in &framework.tracked {
+                *tracked_per_role.entry(tracked.role).or_default() += 1;
+                let role = self
+                    .roles
+                    .roles
+                    .get(tracked.role)
+                    .ok_or("tracked role missing")?;
+                let (expected, records) = charged.remove(&(f, tracked.role)).unwrap_or_default();
+                if tracked.records != records {
+                    return Err(format!(
+                        "{} in {}: {} records counted, {records} held",
+                        framework.id.value, role.name, tracked.records
+                    ));
+                }
+                let allocation = role.frameworks.allocation(tracked.slot).to_vec();
+                if trim(allocation.clone()) != trim(expected) {
+                    return Err(format!(
+                        "{} in {}: sorter charge",
+                        framework.id.value, role.name
+                    ));
+                }
+                sorter::add_to(
+                    role_charges.entry(tracked.role).or_default(),
+                    &allocation
+                        .iter()
+                        .copied()
+                        .enumerate()
+                        .collect::<Quantities>(),
+                    1,
+                );
+                let listed = role.frameworks.order().contains(&tracked.slot);
+                if listed != framework.offerable_in(tracked.role) {
+                    return Err(format!("{} in {}: activity", framework.id.value, role.name));
+                }
+                if tracked.records == 0 && !framework.roles.contains(&tracked.role) {
+                    return Err("tracked in a role it neither holds nor subscribes".to_owned());
+                }
+            }
+        }
+        if !charged.is_empty() {
+            return Err("records of untracked frameworks".to_owned());
+        }
+        for (r, role) in self.roles.roles.iter() {
+            if self.roles.index.get(&role.name) != Some(&r) {
+                return Err(format!("role {} not indexed", role.name));
+            }
+            if tracked_per_role.get(&r).copied().unwrap_or(0) != role.tracked || role.tracked == 0 {
+                return Err(format!("role {}: tracked count", role.name));
+            }
+            let expected = role_charges.remove(&r).unwrap_or_default();
+            if trim(self.roles.sorter.allocation(role.slot).to_vec()) != trim(expected) {
+                return Err(format!("role {}: sorter charge", role.name));
+            }
+            if !self.roles.sorter.order().contains(&role.slot) {
+                return Err(format!("role {} not in the role sorter", role.name));
+            }
+        }
+        if self.roles.index.len() != self.roles.roles.iter().count() {
+            return Err("role index".to_owned());
+        }
+        if !self.roles.sorter.is_in_order(&context) {
+            return Err("role sorter out of order".to_owned());
+        }
+        for (_, role) in self.roles.roles.iter() {
+            if !role.frameworks.is_in_order(&context) {
+                return Err(format!("framework sorter of {} out of order", role.name));
+            }
+        }
+        Ok(())
     }
 }

@@ -275,7 +275,9 @@ pub fn parse_min_allocatable_resources(text: &str) -> Result<Vec<ResourceQuantit
                         "Failed to parse '{value}' to quantity: only scalar values are allowed"
                     ));
                 }
-                Err(error) => return Err(format!("Failed to parse '{value}' to quantity: {error}")),
+                Err(error) => {
+                    return Err(format!("Failed to parse '{value}' to quantity: {error}"));
+                }
             };
             if value < 0.0 {
                 return Err(format!(

@@ -21,7 +21,7 @@ impl Rng {
     }
 
     /// A number in `0..n` (Lemire's multiply-shift; the bias is below 2^-32 for our sizes).
-    fn below(&mut self, n: usize) -> usize {
+    pub(super) fn below(&mut self, n: usize) -> usize {
         ((u128::from(self.next_u64()) * n as u128) >> 64) as usize
     }
 

@@ -309,6 +309,33 @@ impl DrfSorter {
     }
 }
 
+#[cfg(test)]
+impl DrfSorter {
+    /// Whether a sorter that claims to be sorted is in DRF order with fresh shares (a sorter
+    /// awaiting a full sort passes).
+    pub(super) fn is_in_order(&self, context: &ShareContext<'_>) -> bool {
+        if self.sorted_for != Some(context.epoch) {
+            return true;
+        }
+        let fresh = |slot: &usize| {
+            self.client(*slot).map(|client| Client {
+                key: client.key,
+                name: client.name.clone(),
+                allocation: Vec::new(),
+                count: client.count,
+                weight: client.weight,
+                share: context.share(&client.allocation, client.weight),
+                active: client.active,
+            })
+        };
+        let clients: Vec<Option<Client>> = self.order.iter().map(fresh).collect();
+        clients.windows(2).all(|pair| match pair {
+            [Some(a), Some(b)] => compare(a, b) != Ordering::Greater,
+            _ => false,
+        })
+    }
+}
+
 /// `into += sign * quantities`, growing `into` as needed.
 pub(super) fn add_to(into: &mut Vec<i64>, quantities: &[(usize, i64)], sign: i64) {
     for &(index, millis) in quantities {

@@ -118,17 +118,11 @@ fn drf_order_between_frameworks_of_one_role() {
     // Equal shares and counts: the smaller name goes first.
     allocator.add_agent(&agent("x"), res("cpus:1;mem:1024"), &[]);
     let allocations = allocator.allocate(Instant::now());
-    assert_eq!(
-        who(&allocations),
-        vec![("a".to_owned(), "r".to_owned())]
-    );
+    assert_eq!(who(&allocations), vec![("a".to_owned(), "r".to_owned())]);
     // Now `a` holds a share: the next agent goes to `b`.
     allocator.add_agent(&agent("y"), res("cpus:1;mem:1024"), &[]);
     let allocations = allocator.allocate(Instant::now());
-    assert_eq!(
-        who(&allocations),
-        vec![("b".to_owned(), "r".to_owned())]
-    );
+    assert_eq!(who(&allocations), vec![("b".to_owned(), "r".to_owned())]);
     assert_eq!(allocator.role_share("r"), 1.0);
 }
 
@@ -209,7 +203,11 @@ fn declined_offer_is_filtered_until_the_filter_expires() {
     assert_eq!(allocator.filter_count(), 1);
     assert_eq!(allocator.metrics().offer_filters_active["r"], 1);
     assert!(allocator.allocate(t0 + Duration::from_secs(1)).is_empty());
-    assert!(allocator.allocate(t0 + Duration::from_millis(4_999)).is_empty());
+    assert!(
+        allocator
+            .allocate(t0 + Duration::from_millis(4_999))
+            .is_empty()
+    );
     let again = allocator.allocate(t0 + Duration::from_secs(5));
     assert_eq!(again.len(), 1);
     assert_eq!(again[0].resources, offer.resources);
@@ -232,7 +230,11 @@ fn filter_lasts_at_least_the_allocation_interval() {
         Some(Duration::from_millis(100)),
         t0,
     );
-    assert!(allocator.allocate(t0 + Duration::from_millis(500)).is_empty());
+    assert!(
+        allocator
+            .allocate(t0 + Duration::from_millis(500))
+            .is_empty()
+    );
     assert_eq!(allocator.allocate(t0 + Duration::from_secs(1)).len(), 1);
 }
 
@@ -337,7 +339,13 @@ fn suppress_and_revive() {
     let t0 = Instant::now();
     for offer in &offers {
         let refuse = (offer.framework.value == "A").then_some(Duration::from_secs(3600));
-        allocator.recover_resources_at(&offer.framework, &offer.agent, &offer.resources, refuse, t0);
+        allocator.recover_resources_at(
+            &offer.framework,
+            &offer.agent,
+            &offer.resources,
+            refuse,
+            t0,
+        );
     }
     allocator.suppress_offers(&fw("B"), &[]);
     // A only gets the agent it did not decline.
@@ -436,10 +444,7 @@ fn removed_agents_and_frameworks() {
     assert_eq!(allocator.metrics().offered_or_allocated["cpus"], 0.0);
     assert_eq!(allocator.framework_share(&fw("A")), 0.0);
     let offers = allocator.allocate(Instant::now());
-    assert_eq!(
-        who(&offers),
-        vec![("B".to_owned(), "r".to_owned())]
-    );
+    assert_eq!(who(&offers), vec![("B".to_owned(), "r".to_owned())]);
     assert_eq!(offers[0].agent, agent("a1"));
     // Recovering for a removed framework is ignored.
     allocator.recover_resources(&fw("A"), &agent("a1"), &offers[0].resources, None);
@@ -448,7 +453,10 @@ fn removed_agents_and_frameworks() {
     // The role goes away with its last framework.
     allocator.remove_framework(&fw("B"));
     assert!(allocator.metrics().role_shares.is_empty());
-    assert_eq!(allocator.available(&agent("a1")), Some(&res("cpus:2;mem:2048")));
+    assert_eq!(
+        allocator.available(&agent("a1")),
+        Some(&res("cpus:2;mem:2048"))
+    );
 }
 
 #[test]
@@ -472,7 +480,11 @@ fn deactivated_agents_are_not_offered() {
 fn resources_come_back_when_tasks_end() {
     let mut allocator = drf();
     allocator.add_framework(&fw("A"), &roles(&["r"]), &[], true);
-    allocator.add_agent(&agent("a0"), res("cpus:4;mem:4096;ports:[31000-32000]"), &[]);
+    allocator.add_agent(
+        &agent("a0"),
+        res("cpus:4;mem:4096;ports:[31000-32000]"),
+        &[],
+    );
     let offers = allocator.allocate(Instant::now());
     // A launches two tasks and gives the rest back without a filter.
     let task1 = allocated("cpus:1;mem:1024;ports:[31000-31000]", "r");
@@ -534,7 +546,11 @@ fn multi_role_frameworks_are_offered_in_each_role() {
     let offers = allocator.allocate(Instant::now());
     assert_eq!(offers.len(), 2);
     assert!(offers.iter().any(|o| o.role == "r1"));
-    assert!(offers.iter().any(|o| o.role == "r2" && o.framework == fw("M")));
+    assert!(
+        offers
+            .iter()
+            .any(|o| o.role == "r2" && o.framework == fw("M"))
+    );
 
     // Dropping r2 in UPDATE_FRAMEWORK: what M holds there stays until recovered, but no more
     // offers come in r2.
@@ -565,10 +581,7 @@ fn reservations_go_only_to_their_role() {
     allocator.add_agent(&agent("a0"), res("cpus(eng):4;mem(eng):4096"), &[]);
     allocator.add_agent(&agent("a1"), res("cpus(other/x):4;mem(other/x):4096"), &[]);
     let offers = allocator.allocate(Instant::now());
-    assert_eq!(
-        who(&offers),
-        vec![("C".to_owned(), "eng/spark".to_owned())]
-    );
+    assert_eq!(who(&offers), vec![("C".to_owned(), "eng/spark".to_owned())]);
     assert!(allocator.role_share("eng/spark") > 0.0);
 }
 
@@ -671,14 +684,22 @@ fn used_resources_of_frameworks_added_later() {
         res("cpus:4;mem:4096"),
         &[(fw("F"), allocated("cpus:1;mem:1024", "r"))],
     );
-    assert_eq!(allocator.available(&agent("a0")), Some(&res("cpus:3;mem:3072")));
+    assert_eq!(
+        allocator.available(&agent("a0")),
+        Some(&res("cpus:3;mem:3072"))
+    );
     assert_eq!(allocator.metrics().frameworks, 0);
     assert_eq!(allocator.role_share("r"), 0.25);
     allocator.add_framework(&fw("F"), &roles(&["r"]), &[], true);
     assert_eq!(allocator.framework_share(&fw("F")), 0.25);
     let offers = allocator.allocate(Instant::now());
     assert_eq!(offers[0].resources, allocated("cpus:3;mem:3072", "r"));
-    allocator.recover_resources(&fw("F"), &agent("a0"), &allocated("cpus:1;mem:1024", "r"), None);
+    allocator.recover_resources(
+        &fw("F"),
+        &agent("a0"),
+        &allocated("cpus:1;mem:1024", "r"),
+        None,
+    );
     assert_eq!(allocator.framework_share(&fw("F")), 0.75);
 
     // A placeholder is forgotten once its resources come back.
@@ -688,9 +709,17 @@ fn used_resources_of_frameworks_added_later() {
         res("cpus:4;mem:4096"),
         &[(fw("G"), allocated("cpus:1;mem:1024", "r"))],
     );
-    allocator.recover_resources(&fw("G"), &agent("a0"), &allocated("cpus:1;mem:1024", "r"), None);
+    allocator.recover_resources(
+        &fw("G"),
+        &agent("a0"),
+        &allocated("cpus:1;mem:1024", "r"),
+        None,
+    );
     assert!(allocator.metrics().role_shares.is_empty());
-    assert_eq!(allocator.available(&agent("a0")), Some(&res("cpus:4;mem:4096")));
+    assert_eq!(
+        allocator.available(&agent("a0")),
+        Some(&res("cpus:4;mem:4096"))
+    );
 }
 
 #[test]
@@ -749,4 +778,145 @@ fn the_allocator_is_usable_as_a_trait_object() {
     allocator.add_framework(&fw("A"), &roles(&["r"]), &[], true);
     allocator.add_agent(&agent("a0"), res("cpus:1;mem:1024"), &[]);
     assert_eq!(allocator.allocate(Instant::now()).len(), 1);
+}
+
+/// Random calls, with the books checked after each one.
+#[test]
+fn random_calls_keep_the_books_straight() {
+    use super::rng::Rng;
+
+    const ROLES: [&str; 5] = ["r1", "r2", "eng", "eng/spark", "*"];
+    const AGENTS: [&str; 3] = [
+        "cpus:4;mem:4096;ports:[31000-31009]",
+        "cpus:2;mem:2048;cpus(r1):2;mem(r1):1024;disk(eng):100",
+        "cpus:8;mem:512;gpus:1",
+    ];
+    let mut offered = 0;
+    for seed in 0..20 {
+        let mut rng = Rng::new(Some(seed));
+        let mut allocator = HierarchicalDrf::new(AllocatorConfig {
+            seed: Some(seed),
+            ..AllocatorConfig::default()
+        });
+        let mut outstanding: Vec<Allocation> = Vec::new();
+        let t0 = Instant::now();
+        let pick_roles = |rng: &mut Rng| -> Vec<String> {
+            ROLES
+                .iter()
+                .filter(|_| rng.below(3) == 0)
+                .map(|role| (*role).to_owned())
+                .collect()
+        };
+        for step in 0..400 {
+            let now = t0 + Duration::from_millis(100 * step);
+            let f = fw(&format!("f{}", rng.below(5)));
+            let a = agent(&format!("a{}", rng.below(6)));
+            let op = rng.below(14);
+            match op {
+                0 => {
+                    let roles = pick_roles(&mut rng);
+                    let suppressed: Vec<String> = roles
+                        .iter()
+                        .filter(|_| rng.below(4) == 0)
+                        .cloned()
+                        .collect();
+                    allocator.add_framework(&f, &roles, &suppressed, rng.below(4) != 0);
+                }
+                1 => {
+                    let roles = pick_roles(&mut rng);
+                    allocator.update_framework(&f, &roles, &[]);
+                }
+                2 => allocator.activate_framework(&f),
+                3 => allocator.deactivate_framework(&f),
+                4 => {
+                    allocator.remove_framework(&f);
+                    outstanding.retain(|o| o.framework != f);
+                }
+                5 => {
+                    let total = res(AGENTS[rng.below(AGENTS.len())]);
+                    let used = if rng.below(2) == 0 {
+                        let role = ROLES[rng.below(ROLES.len())];
+                        vec![(f.clone(), allocated("cpus:1;mem:256", role))]
+                    } else {
+                        Vec::new()
+                    };
+                    allocator.add_agent(&a, total, &used);
+                    outstanding.retain(|o| o.agent != a);
+                }
+                6 => {
+                    allocator.remove_agent(&a);
+                    outstanding.retain(|o| o.agent != a);
+                }
+                7 => {
+                    if rng.below(2) == 0 {
+                        allocator.deactivate_agent(&a);
+                    } else {
+                        allocator.activate_agent(&a);
+                    }
+                }
+                8 => {
+                    let role = ROLES[rng.below(ROLES.len())];
+                    let weight = [0.5, 1.0, 3.0][rng.below(3)];
+                    allocator.update_weights(&BTreeMap::from([(role.to_owned(), weight)]));
+                }
+                9 => allocator.suppress_offers(&f, &pick_roles(&mut rng)),
+                10 => allocator.revive_offers(&f, &pick_roles(&mut rng)),
+                11 | 12 => {
+                    let allocations = allocator.allocate(now);
+                    offered += allocations.len();
+                    outstanding.extend(allocations);
+                }
+                _ => {
+                    if outstanding.is_empty() {
+                        continue;
+                    }
+                    let offer = outstanding.swap_remove(rng.below(outstanding.len()));
+                    let refuse =
+                        [None, Some(Duration::from_secs(1)), Some(Duration::ZERO)][rng.below(3)];
+                    if rng.below(2) == 0 {
+                        // In two parts: the scalars, then the rest.
+                        let scalars = offer.resources.scalars();
+                        let rest = &offer.resources - &scalars;
+                        for part in [scalars, rest] {
+                            allocator.recover_resources_at(
+                                &offer.framework,
+                                &offer.agent,
+                                &part,
+                                refuse,
+                                now,
+                            );
+                        }
+                    } else {
+                        allocator.recover_resources_at(
+                            &offer.framework,
+                            &offer.agent,
+                            &offer.resources,
+                            refuse,
+                            now,
+                        );
+                    }
+                }
+            }
+            if let Err(error) = allocator.check_invariants() {
+                panic!("seed {seed}, step {step}, op {op}: {error}");
+            }
+        }
+        // Everything given back and every framework gone: the agents are whole again.
+        for offer in std::mem::take(&mut outstanding) {
+            allocator.recover_resources(&offer.framework, &offer.agent, &offer.resources, None);
+        }
+        for i in 0..5 {
+            allocator.remove_framework(&fw(&format!("f{i}")));
+        }
+        allocator.check_invariants().unwrap();
+        let metrics = allocator.metrics();
+        assert!(
+            metrics.offered_or_allocated.values().all(|v| *v == 0.0),
+            "seed {seed}: {metrics:?}"
+        );
+        assert!(metrics.role_shares.is_empty());
+        assert_eq!(metrics.frameworks, 0);
+    }
+    // The runs did allocate (a few hundred offers).
+    assert!(offered > 200, "{offered} offers");
 }
