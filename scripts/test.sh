@@ -17,6 +17,9 @@ cargo fmt --all -- --check
 log "cargo clippy"
 cargo clippy --workspace --all-targets --all-features --locked -- -D warnings
 
+log "cargo build (the binaries the whole-system tests start)"
+cargo build --workspace --bins --locked
+
 log "cargo test"
 results="$(mktemp)"
 trap 'rm -f "$results"' EXIT

@@ -82,6 +82,8 @@ pub struct Executor {
     /// Why its tasks end if the executor dies without saying (registration timeout, kill).
     pub termination_reason: Option<(TaskStatusReason, String)>,
     pub kill_requested: bool,
+    /// Kills that arrived while a recovered executor had not re-subscribed yet.
+    pub pending_kills: Vec<(TaskId, Option<KillPolicy>)>,
 }
 
 impl Executor {
@@ -379,6 +381,7 @@ impl Agent {
             checkpoint,
             termination_reason: None,
             kill_requested: false,
+            pending_kills: Vec::new(),
         };
         framework
             .executors
@@ -917,7 +920,7 @@ impl Agent {
         };
         executor.kill_requested = true;
         let launched = executor.tasks.get(task_id).is_some_and(|t| t.launched);
-        if launched && executor.send(&ExecutorEvent::kill(task_id.clone(), kill_policy)) {
+        if launched && executor.send(&ExecutorEvent::kill(task_id.clone(), kill_policy.clone())) {
             return;
         }
         if !launched {
@@ -942,12 +945,13 @@ impl Agent {
             );
             return;
         }
-        // Launched but the executor is not connected: stop it, its tasks end as killed.
+        if executor.phase == Phase::Registering {
+            // A recovered executor that has not re-subscribed yet gets the kill when it does.
+            executor.pending_kills.push((task_id.clone(), kill_policy));
+            return;
+        }
+        // Launched but the executor is not connected: stop it; its tasks end as killed.
         executor.phase = Phase::Terminating;
-        executor.termination_reason = Some((
-            TaskStatusReason::ExecutorTerminated,
-            "Task killed while its executor was unreachable".into(),
-        ));
         kill_process(executor.pid);
     }
 
@@ -1127,6 +1131,9 @@ impl Agent {
             } else if resubscribe && task.state == TaskState::Staging && !listed.contains(id) {
                 lost.push(id.clone());
             }
+        }
+        for (task_id, kill_policy) in executor.pending_kills.drain(..) {
+            let _ = tx.try_send(frame(&ExecutorEvent::kill(task_id, kill_policy)));
         }
         if executor.phase == Phase::Terminating {
             let _ = tx.try_send(frame(&ExecutorEvent::shutdown()));

@@ -209,6 +209,7 @@ fn recover_executor(
         checkpoint: true,
         termination_reason: None,
         kill_requested: false,
+        pending_kills: Vec::new(),
     }))
 }
 

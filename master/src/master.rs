@@ -189,13 +189,14 @@ impl Master {
             .collect();
         state.admitted_agents = state.recovered_agent_infos.keys().cloned().collect();
         let start_time = now();
-        // Frameworks from the registry come back disconnected, to re-subscribe within their
-        // failover timeout (counted from this start).
+        // Frameworks from the registry come back disconnected, as *recovered* frameworks. As
+        // for Mesos's frameworks recovered from agents, no failover timer runs for them (their
+        // schedulers lost the master, not the other way round): they stay until they
+        // re-subscribe or are torn down. The timer starts if they disconnect again.
         for info in recovered.frameworks {
             let Some(id) = info.id.clone() else { continue };
             let mut framework = Framework::new(id.clone(), info, start_time);
             framework.recovered = true;
-            framework.failover_deadline = Some(Instant::now() + failover_timeout(&framework.info));
             state
                 .allocator
                 .add_framework(&id, &framework.roles(), &[], false);
@@ -1519,9 +1520,9 @@ impl Master {
             if !state.frameworks.contains_key(&id)
                 && !state.completed_frameworks.iter().any(|f| f.id == id)
             {
+                // No failover timer, as for the registry's frameworks (see `Master::new`).
                 let mut framework = Framework::new(id.clone(), info.clone(), now());
                 framework.recovered = true;
-                framework.failover_deadline = Some(Instant::now() + failover_timeout(info));
                 state
                     .allocator
                     .add_framework(&id, &framework.roles(), &[], false);
@@ -1900,12 +1901,18 @@ impl Master {
                     .collect::<Vec<_>>()
             })
             .collect();
-        let reason = if gone_state == TaskState::Unreachable {
-            TaskStatusReason::AgentRemoved
-        } else {
-            TaskStatusReason::AgentRemovedByOperator
-        };
         for (framework_id, task_id) in tasks {
+            // Mesos's `__removeSlave`: TASK_LOST with REASON_AGENT_REMOVED for frameworks that
+            // are not partition aware, whatever the cause.
+            let partition_aware = state
+                .frameworks
+                .get(&framework_id)
+                .is_some_and(Framework::partition_aware);
+            let reason = if gone_state == TaskState::Unreachable || !partition_aware {
+                TaskStatusReason::AgentRemoved
+            } else {
+                TaskStatusReason::AgentRemovedByOperator
+            };
             self.fail_task(state, &framework_id, &task_id, gone_state, reason, why);
         }
         state.allocator.remove_agent(id);

@@ -68,6 +68,17 @@ const AGENT_CAPABILITIES: [AgentCapabilityType; 3] = [
 /// The scalars every resource summary carries, in Mesos's order (`common/http.cpp`).
 const SUMMARY_SCALARS: [&str; 4] = ["cpus", "gpus", "mem", "disk"];
 
+/// The position of `name` in [`SUMMARY_SCALARS`].
+fn fixed_index(name: &str) -> Option<usize> {
+    match name {
+        "cpus" => Some(0),
+        "gpus" => Some(1),
+        "mem" => Some(2),
+        "disk" => Some(3),
+        _ => None,
+    }
+}
+
 const JSON: &str = "application/json";
 
 // ---------------------------------------------------------------------------------------------
@@ -120,6 +131,116 @@ impl Serialize for EmptyObject {
 
 /// `[]`.
 const EMPTY_ARRAY: &[u8] = &[];
+
+/// What writing JSON by hand can fail with (only serde_json's own errors for values).
+type Written = Result<(), serde_json::Error>;
+
+/// A JSON object written straight into the buffer, for the hot paths of `/state` (tasks,
+/// statuses, frameworks): keys are literals of this file, which need no escaping; values go
+/// through serde_json.
+struct Obj<'w> {
+    out: &'w mut Vec<u8>,
+    first: bool,
+}
+
+impl<'w> Obj<'w> {
+    fn open(out: &'w mut Vec<u8>) -> Self {
+        out.push(b'{');
+        Obj { out, first: true }
+    }
+
+    /// Writes `"key":` and gives the buffer for the value.
+    fn key(&mut self, key: &'static str) -> &mut Vec<u8> {
+        if !self.first {
+            self.out.push(b',');
+        }
+        self.first = false;
+        self.out.push(b'"');
+        self.out.extend_from_slice(key.as_bytes());
+        self.out.extend_from_slice(b"\":");
+        self.out
+    }
+
+    fn field<T: Serialize + ?Sized>(&mut self, key: &'static str, value: &T) -> Written {
+        serde_json::to_writer(self.key(key), value)
+    }
+
+    fn close(self) {
+        self.out.push(b'}');
+    }
+}
+
+/// A JSON array of `items`, each written by `write`.
+fn array<I: IntoIterator>(
+    out: &mut Vec<u8>,
+    items: I,
+    mut write: impl FnMut(&mut Vec<u8>, I::Item) -> Written,
+) -> Written {
+    out.push(b'[');
+    for (i, item) in items.into_iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        write(out, item)?;
+    }
+    out.push(b']');
+    Ok(())
+}
+
+/// Where object fields go: a hand-written [`Obj`] or a serde map ([`MapFields`]), so that the
+/// field lists shared by several endpoints are written once.
+trait Fields {
+    type Error;
+    fn entry<T: Serialize + ?Sized>(
+        &mut self,
+        key: &'static str,
+        value: &T,
+    ) -> Result<(), Self::Error>;
+}
+
+impl Fields for Obj<'_> {
+    type Error = serde_json::Error;
+    fn entry<T: Serialize + ?Sized>(&mut self, key: &'static str, value: &T) -> Written {
+        self.field(key, value)
+    }
+}
+
+struct MapFields<'m, M>(&'m mut M);
+
+impl<M: SerializeMap> Fields for MapFields<'_, M> {
+    type Error = M::Error;
+    fn entry<T: Serialize + ?Sized>(
+        &mut self,
+        key: &'static str,
+        value: &T,
+    ) -> Result<(), M::Error> {
+        self.0.serialize_entry(key, value)
+    }
+}
+
+/// FNV-1a, for the maps built while rendering: their keys are ids this master generated, and
+/// SipHash showed in profiles of `/state`.
+struct Fnv(u64);
+
+impl Default for Fnv {
+    fn default() -> Self {
+        Fnv(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+impl std::hash::Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for byte in bytes {
+            self.0 = (self.0 ^ u64::from(*byte)).wrapping_mul(0x0000_0100_0000_01b3);
+        }
+    }
+}
+
+type FastMap<K, V> = HashMap<K, V, std::hash::BuildHasherDefault<Fnv>>;
 
 /// A `TimeInfo` from seconds since the epoch.
 fn time_info(secs: f64) -> TimeInfo {
@@ -257,22 +378,38 @@ fn recovered_agents(state: &State) -> impl Iterator<Item = &mesos_api::v1::Agent
         .filter(|id| !state.agents.contains_key(*id) && !state.unreachable_agents.contains_key(*id))
 }
 
-/// The resource summary of what tasks use on each agent.
-fn used_by_agent(state: &State) -> HashMap<&mesos_api::v1::AgentId, Summary<'_>> {
-    let mut used: HashMap<&mesos_api::v1::AgentId, Summary<'_>> = HashMap::new();
-    for framework in state.frameworks.values() {
-        for task in active_tasks(framework) {
-            used.entry(&task.agent_id)
-                .or_default()
-                .extend(task.resources.iter());
+/// What active tasks use, by registered framework and by agent, from one pass over the tasks
+/// (they are spread over memory; reading each once matters for `/state` of a large cluster).
+#[derive(Default)]
+struct Usage<'a> {
+    by_framework: FastMap<&'a FrameworkId, Summary<'a>>,
+    by_agent: FastMap<&'a mesos_api::v1::AgentId, Summary<'a>>,
+}
+
+impl<'a> Usage<'a> {
+    fn new(state: &'a State) -> Self {
+        let mut usage = Usage::default();
+        for framework in state.frameworks.values() {
+            for task in active_tasks(framework) {
+                let on_agent = usage.by_agent.entry(&task.agent_id).or_default();
+                on_agent.extend(task.resources.iter());
+            }
+        }
+        usage
+    }
+
+    /// What the framework uses (computed for frameworks not indexed, e.g. completed ones).
+    fn of_framework(&self, framework: &'a Framework) -> Cow<'_, Summary<'a>> {
+        match self.by_framework.get(&framework.id) {
+            Some(used) => Cow::Borrowed(used),
+            None => Cow::Owned(Summary::of(used_resources(framework))),
         }
     }
-    used
 }
 
 /// What tasks use on each agent, as resources (for the `*_full` fields and the v1 API).
-fn used_resources_by_agent(state: &State) -> HashMap<&mesos_api::v1::AgentId, Resources> {
-    let mut used: HashMap<&mesos_api::v1::AgentId, Resources> = HashMap::new();
+fn used_resources_by_agent(state: &State) -> FastMap<&mesos_api::v1::AgentId, Resources> {
+    let mut used: FastMap<&mesos_api::v1::AgentId, Resources> = FastMap::default();
     for framework in state.frameworks.values() {
         for task in active_tasks(framework) {
             *used.entry(&task.agent_id).or_default() += &task.resources;
@@ -331,7 +468,9 @@ fn endpoint_resources<'a>(resources: impl IntoIterator<Item = &'a Resource>) -> 
 /// One non-fixed entry of a summary.
 #[derive(Clone, Debug)]
 enum Amount<'a> {
-    Scalar(Scalar),
+    /// Thousandths, as Mesos's fixed-point scalar arithmetic.
+    Scalar(i64),
+    /// One resource's ranges as they are, or several appended (normalised when written).
     Ranges(Cow<'a, mesos_api::values::Ranges>),
     Set(Cow<'a, mesos_api::values::Set>),
 }
@@ -340,8 +479,8 @@ enum Amount<'a> {
 /// from borrowed resources.
 #[derive(Clone, Debug, Default)]
 struct Summary<'a> {
-    /// `cpus`, `gpus`, `mem`, `disk` (non-revocable).
-    fixed: [Scalar; 4],
+    /// `cpus`, `gpus`, `mem`, `disk` (non-revocable), in thousandths.
+    fixed: [i64; 4],
     /// Everything else: name, revocable, amount.
     other: Vec<(&'a str, bool, Amount<'a>)>,
 }
@@ -371,13 +510,13 @@ impl<'a> Summary<'a> {
         let name = resource.name.as_str();
         match resource.kind {
             ValueType::Scalar => {
-                let value = resource.scalar.unwrap_or_default();
-                if !revocable && let Some(i) = SUMMARY_SCALARS.iter().position(|n| *n == name) {
-                    self.fixed[i] += value;
+                let value = resource.scalar.map_or(0, Scalar::millis);
+                if !revocable && let Some(i) = fixed_index(name) {
+                    self.fixed[i] = self.fixed[i].saturating_add(value);
                     return;
                 }
                 match self.entry(name, revocable) {
-                    Some(Amount::Scalar(sum)) => *sum += value,
+                    Some(Amount::Scalar(sum)) => *sum = sum.saturating_add(value),
                     Some(_) => {}
                     None => self.other.push((name, revocable, Amount::Scalar(value))),
                 }
@@ -387,7 +526,9 @@ impl<'a> Summary<'a> {
                     return;
                 };
                 match self.entry(name, revocable) {
-                    Some(Amount::Ranges(sum)) => *sum = Cow::Owned(sum.union(ranges)),
+                    Some(Amount::Ranges(sum)) => {
+                        sum.to_mut().range.extend_from_slice(&ranges.range)
+                    }
                     Some(_) => {}
                     None => {
                         self.other
@@ -415,13 +556,13 @@ impl<'a> Summary<'a> {
     fn merged(&self, other: &Summary<'a>) -> Summary<'a> {
         let mut result = self.clone();
         for (mine, theirs) in result.fixed.iter_mut().zip(other.fixed) {
-            *mine += theirs;
+            *mine = mine.saturating_add(theirs);
         }
         for (name, revocable, amount) in &other.other {
             match (result.entry(name, *revocable), amount) {
-                (Some(Amount::Scalar(sum)), Amount::Scalar(v)) => *sum += *v,
+                (Some(Amount::Scalar(sum)), Amount::Scalar(v)) => *sum = sum.saturating_add(*v),
                 (Some(Amount::Ranges(sum)), Amount::Ranges(v)) => {
-                    *sum = Cow::Owned(sum.union(v));
+                    sum.to_mut().range.extend_from_slice(&v.range);
                 }
                 (Some(Amount::Set(sum)), Amount::Set(v)) => *sum = Cow::Owned(sum.union(v)),
                 (Some(_), _) => {}
@@ -435,8 +576,8 @@ impl<'a> Summary<'a> {
 impl Serialize for Summary<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut m = s.serialize_map(Some(SUMMARY_SCALARS.len() + self.other.len()))?;
-        for (name, value) in SUMMARY_SCALARS.iter().zip(self.fixed) {
-            m.serialize_entry(name, &value.get())?;
+        for (name, millis) in SUMMARY_SCALARS.iter().zip(self.fixed) {
+            m.serialize_entry(name, &Scalar::from_millis(millis).value)?;
         }
         for (name, revocable, amount) in &self.other {
             let key: Cow<'_, str> = if *revocable {
@@ -445,8 +586,13 @@ impl Serialize for Summary<'_> {
                 Cow::Borrowed(name)
             };
             match amount {
-                Amount::Scalar(value) => m.serialize_entry(&key, &value.get())?,
-                Amount::Ranges(ranges) => m.serialize_entry(&key, &Text(ranges.as_ref()))?,
+                Amount::Scalar(millis) => {
+                    m.serialize_entry(&key, &Scalar::from_millis(*millis).value)?
+                }
+                Amount::Ranges(Cow::Borrowed(ranges)) => m.serialize_entry(&key, &Text(*ranges))?,
+                Amount::Ranges(Cow::Owned(ranges)) => {
+                    m.serialize_entry(&key, &Text(&ranges.normalized()))?
+                }
                 Amount::Set(set) => m.serialize_entry(&key, &Text(set.as_ref()))?,
             }
         }
@@ -540,45 +686,101 @@ fn task_user(info: &TaskInfo) -> Option<&str> {
 }
 
 /// A task as the v0 endpoints write it (`json(JSON::ObjectWriter*, const Task&)`).
-struct TaskV0<'a>(&'a Task);
-
-impl Serialize for TaskV0<'_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let task = self.0;
-        let info = &task.info;
-        let mut m = s.serialize_map(None)?;
-        m.serialize_entry("id", &info.task_id.value)?;
-        m.serialize_entry("name", &info.name)?;
-        m.serialize_entry("framework_id", &task.framework_id.value)?;
-        m.serialize_entry(
-            "executor_id",
-            task.executor_id.as_ref().map_or("", |e| e.value.as_str()),
-        )?;
-        m.serialize_entry("slave_id", &task.agent_id.value)?;
-        m.serialize_entry("state", task.state.as_str())?;
-        m.serialize_entry("resources", &Summary::of(task.resources.iter()))?;
-        if !info.limits.is_empty() {
-            m.serialize_entry("limits", &Limits(&info.limits))?;
-        }
-        m.serialize_entry("role", &task.role)?;
-        m.serialize_entry("statuses", &Seq(|| task.statuses.iter().map(StatusV0)))?;
-        if let Some(user) = task_user(info) {
-            m.serialize_entry("user", user)?;
-        }
-        if let Some(labels) = &info.labels {
-            m.serialize_entry("labels", &labels.labels)?;
-        }
-        if let Some(discovery) = &info.discovery {
-            m.serialize_entry("discovery", discovery)?;
-        }
-        if let Some(container) = &info.container {
-            m.serialize_entry("container", container)?;
-        }
-        if let Some(health_check) = &info.health_check {
-            m.serialize_entry("health_check", health_check)?;
-        }
-        m.end()
+fn write_task(out: &mut Vec<u8>, task: &Task) -> Written {
+    let info = &task.info;
+    let mut o = Obj::open(out);
+    o.field("id", &info.task_id.value)?;
+    o.field("name", &info.name)?;
+    o.field("framework_id", &task.framework_id.value)?;
+    o.field(
+        "executor_id",
+        task.executor_id.as_ref().map_or("", |e| e.value.as_str()),
+    )?;
+    o.field("slave_id", &task.agent_id.value)?;
+    o.field("state", task.state.as_str())?;
+    write_summary(o.key("resources"), &task.resources)?;
+    if !info.limits.is_empty() {
+        o.field("limits", &Limits(&info.limits))?;
     }
+    o.field("role", &task.role)?;
+    array(o.key("statuses"), &task.statuses, write_status)?;
+    if let Some(user) = task_user(info) {
+        o.field("user", user)?;
+    }
+    if let Some(labels) = &info.labels {
+        o.field("labels", &labels.labels)?;
+    }
+    if let Some(discovery) = &info.discovery {
+        o.field("discovery", discovery)?;
+    }
+    if let Some(container) = &info.container {
+        o.field("container", container)?;
+    }
+    if let Some(health_check) = &info.health_check {
+        o.field("health_check", health_check)?;
+    }
+    o.close();
+    Ok(())
+}
+
+/// The summary of a task's resources, without building a [`Summary`] in the common case where
+/// no two resources outside `cpus`, `gpus`, `mem` and `disk` share a name.
+fn write_summary(out: &mut Vec<u8>, resources: &Resources) -> Written {
+    let mut fixed = [0i64; 4];
+    let others = || {
+        resources
+            .iter()
+            .filter(|r| {
+                r.is_revocable() || r.kind != ValueType::Scalar || fixed_index(&r.name).is_none()
+            })
+            .filter(|r| r.kind != ValueType::Text)
+    };
+    let unique = others().enumerate().all(|(i, a)| {
+        others()
+            .skip(i + 1)
+            .all(|b| a.name != b.name || a.is_revocable() != b.is_revocable())
+    });
+    if !unique {
+        return serde_json::to_writer(out, &Summary::of(resources.iter()));
+    }
+    for resource in resources.iter() {
+        if resource.kind == ValueType::Scalar
+            && !resource.is_revocable()
+            && let Some(i) = fixed_index(&resource.name)
+        {
+            fixed[i] = fixed[i].saturating_add(resource.scalar.map_or(0, Scalar::millis));
+        }
+    }
+    let mut o = Obj::open(out);
+    for (name, millis) in SUMMARY_SCALARS.iter().zip(fixed) {
+        o.field(name, &Scalar::from_millis(millis).value)?;
+    }
+    for resource in others() {
+        o.out.push(b',');
+        if resource.is_revocable() {
+            serde_json::to_writer(&mut *o.out, &format!("{}_revocable", resource.name))?;
+        } else {
+            serde_json::to_writer(&mut *o.out, &resource.name)?;
+        }
+        o.out.push(b':');
+        match resource.kind {
+            ValueType::Scalar => serde_json::to_writer(
+                &mut *o.out,
+                &Scalar::from_millis(resource.scalar.map_or(0, Scalar::millis)).value,
+            )?,
+            ValueType::Ranges => match &resource.ranges {
+                Some(ranges) => serde_json::to_writer(&mut *o.out, &Text(ranges))?,
+                None => o.out.extend_from_slice(b"\"[]\""),
+            },
+            ValueType::Set => match &resource.set {
+                Some(set) => serde_json::to_writer(&mut *o.out, &Text(set))?,
+                None => o.out.extend_from_slice(b"\"{}\""),
+            },
+            ValueType::Text => {}
+        }
+    }
+    o.close();
+    Ok(())
 }
 
 /// Resource limits: `{"cpus": 2.0}`.
@@ -591,25 +793,21 @@ impl Serialize for Limits<'_> {
 }
 
 /// A status as the v0 endpoints write it (`json(JSON::ObjectWriter*, const TaskStatus&)`).
-struct StatusV0<'a>(&'a TaskStatus);
-
-impl Serialize for StatusV0<'_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let status = self.0;
-        let mut m = s.serialize_map(None)?;
-        m.serialize_entry("state", status.state.as_str())?;
-        m.serialize_entry("timestamp", &status.timestamp.unwrap_or(0.0))?;
-        if let Some(labels) = &status.labels {
-            m.serialize_entry("labels", &labels.labels)?;
-        }
-        if let Some(container_status) = &status.container_status {
-            m.serialize_entry("container_status", &ContainerStatusV0(container_status))?;
-        }
-        if let Some(healthy) = status.healthy {
-            m.serialize_entry("healthy", &healthy)?;
-        }
-        m.end()
+fn write_status(out: &mut Vec<u8>, status: &TaskStatus) -> Written {
+    let mut o = Obj::open(out);
+    o.field("state", status.state.as_str())?;
+    o.field("timestamp", &status.timestamp.unwrap_or(0.0))?;
+    if let Some(labels) = &status.labels {
+        o.field("labels", &labels.labels)?;
     }
+    if let Some(container_status) = &status.container_status {
+        o.field("container_status", &ContainerStatusV0(container_status))?;
+    }
+    if let Some(healthy) = status.healthy {
+        o.field("healthy", &healthy)?;
+    }
+    o.close();
+    Ok(())
 }
 
 /// `json(JSON::ObjectWriter*, const ContainerStatus&)`.
@@ -796,144 +994,125 @@ impl Serialize for OfferV0<'_> {
 // ---------------------------------------------------------------------------------------------
 
 /// The fields of `Summary<Framework>` (`/state-summary`, and the start of every framework).
-fn framework_summary_fields<M: SerializeMap>(
-    m: &mut M,
+fn framework_summary_fields<F: Fields>(
+    m: &mut F,
     framework: &Framework,
     used: &Summary<'_>,
     offered: &Summary<'_>,
-) -> Result<(), M::Error> {
+) -> Result<(), F::Error> {
     let info = &framework.info;
-    m.serialize_entry("id", &framework.id.value)?;
-    m.serialize_entry("name", &info.name)?;
-    m.serialize_entry("used_resources", used)?;
-    m.serialize_entry("offered_resources", offered)?;
-    m.serialize_entry(
+    m.entry("id", &framework.id.value)?;
+    m.entry("name", &info.name)?;
+    m.entry("used_resources", used)?;
+    m.entry("offered_resources", offered)?;
+    m.entry(
         "capabilities",
         &Seq(|| info.capabilities.iter().map(|c| c.kind.as_str())),
     )?;
-    m.serialize_entry("hostname", info.hostname.as_deref().unwrap_or(""))?;
-    m.serialize_entry("webui_url", info.webui_url.as_deref().unwrap_or(""))?;
-    m.serialize_entry("active", &framework.active)?;
-    m.serialize_entry("connected", &framework.connected())?;
-    m.serialize_entry("recovered", &framework.recovered)
+    m.entry("hostname", info.hostname.as_deref().unwrap_or(""))?;
+    m.entry("webui_url", info.webui_url.as_deref().unwrap_or(""))?;
+    m.entry("active", &framework.active)?;
+    m.entry("connected", &framework.connected())?;
+    m.entry("recovered", &framework.recovered)
 }
 
 /// A framework of `/state` and `/frameworks` (`FullFrameworkWriter`).
-struct FrameworkV0<'a> {
-    state: &'a State,
-    framework: &'a Framework,
-}
-
-impl Serialize for FrameworkV0<'_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let (state, framework) = (self.state, self.framework);
-        let info = &framework.info;
-        let used = Summary::of(used_resources(framework));
-        let offered = Summary::of(offers_of(state, framework).flat_map(|o| o.resources.iter()));
-        let mut m = s.serialize_map(None)?;
-        framework_summary_fields(&mut m, framework, &used, &offered)?;
-        m.serialize_entry("user", &info.user)?;
-        m.serialize_entry("failover_timeout", &info.failover_timeout)?;
-        m.serialize_entry("checkpoint", &info.checkpoint)?;
-        m.serialize_entry("registered_time", &framework.registered_time)?;
-        m.serialize_entry(
-            "unregistered_time",
-            &framework.unregistered_time.unwrap_or(0.0),
-        )?;
-        if let Some(principal) = &info.principal {
-            m.serialize_entry("principal", principal)?;
-        }
-        m.serialize_entry("resources", &used.merged(&offered))?;
-        if let Some(time) = framework
-            .reregistered_time
-            .filter(|t| *t != framework.registered_time)
-        {
-            m.serialize_entry("reregistered_time", &time)?;
-        }
-        if framework.multi_role() {
-            m.serialize_entry("roles", &info.roles)?;
-        } else {
-            m.serialize_entry("role", info.role.as_deref().unwrap_or("*"))?;
-        }
-        m.serialize_entry(
-            "tasks",
-            &Seq(|| {
-                framework
-                    .tasks
-                    .values()
-                    .filter(|t| t.state != TaskState::Unreachable)
-                    .map(TaskV0)
-            }),
-        )?;
-        m.serialize_entry(
-            "unreachable_tasks",
-            &Seq(|| {
-                framework
-                    .tasks
-                    .values()
-                    .filter(|t| t.state == TaskState::Unreachable)
-                    .map(TaskV0)
-            }),
-        )?;
-        m.serialize_entry(
-            "completed_tasks",
-            &Seq(|| framework.completed_tasks.iter().map(TaskV0)),
-        )?;
-        m.serialize_entry("offers", &Seq(|| offers_of(state, framework).map(OfferV0)))?;
-        m.serialize_entry(
-            "executors",
-            &Seq(|| {
-                framework
-                    .executors
-                    .iter()
-                    .flat_map(move |(agent_id, executors)| {
-                        executors.values().map(move |executor| ExecutorV0 {
-                            framework,
-                            agent_id,
-                            executor,
-                        })
-                    })
-            }),
-        )?;
-        if let Some(labels) = &info.labels {
-            m.serialize_entry("labels", &labels.labels)?;
-        }
-        m.serialize_entry("offer_constraints", &EmptyObject)?;
-        m.end()
+fn write_framework(
+    out: &mut Vec<u8>,
+    state: &State,
+    framework: &Framework,
+    usage: &Usage<'_>,
+) -> Written {
+    let info = &framework.info;
+    let used = usage.of_framework(framework);
+    let offered = Summary::of(offers_of(state, framework).flat_map(|o| o.resources.iter()));
+    let mut o = Obj::open(out);
+    framework_summary_fields(&mut o, framework, &used, &offered)?;
+    o.field("user", &info.user)?;
+    o.field("failover_timeout", &info.failover_timeout)?;
+    o.field("checkpoint", &info.checkpoint)?;
+    o.field("registered_time", &framework.registered_time)?;
+    o.field(
+        "unregistered_time",
+        &framework.unregistered_time.unwrap_or(0.0),
+    )?;
+    if let Some(principal) = &info.principal {
+        o.field("principal", principal)?;
     }
+    o.field("resources", &used.merged(&offered))?;
+    if let Some(time) = framework
+        .reregistered_time
+        .filter(|t| *t != framework.registered_time)
+    {
+        o.field("reregistered_time", &time)?;
+    }
+    if framework.multi_role() {
+        o.field("roles", &info.roles)?;
+    } else {
+        o.field("role", info.role.as_deref().unwrap_or("*"))?;
+    }
+    let (unreachable, tasks): (Vec<&Task>, Vec<&Task>) = framework
+        .tasks
+        .values()
+        .partition(|t| t.state == TaskState::Unreachable);
+    array(o.key("tasks"), tasks, write_task)?;
+    array(o.key("unreachable_tasks"), unreachable, write_task)?;
+    array(
+        o.key("completed_tasks"),
+        &framework.completed_tasks,
+        write_task,
+    )?;
+    o.field("offers", &Seq(|| offers_of(state, framework).map(OfferV0)))?;
+    o.field(
+        "executors",
+        &Seq(|| {
+            framework
+                .executors
+                .iter()
+                .flat_map(move |(agent_id, executors)| {
+                    executors.values().map(move |executor| ExecutorV0 {
+                        framework,
+                        agent_id,
+                        executor,
+                    })
+                })
+        }),
+    )?;
+    if let Some(labels) = &info.labels {
+        o.field("labels", &labels.labels)?;
+    }
+    o.key("offer_constraints").extend_from_slice(b"{}");
+    o.close();
+    Ok(())
 }
 
 /// The fields of `SlaveWriter` (`/state`, `/slaves`, `/state-summary`).
-fn agent_fields<M: SerializeMap>(
-    m: &mut M,
-    agent: &Agent,
-    used: &Summary<'_>,
-) -> Result<(), M::Error> {
+fn agent_fields<F: Fields>(m: &mut F, agent: &Agent, used: &Summary<'_>) -> Result<(), F::Error> {
     let info = &agent.info;
-    m.serialize_entry("id", &agent.id.value)?;
-    m.serialize_entry("hostname", &info.hostname)?;
-    m.serialize_entry("port", &info.port)?;
-    m.serialize_entry("attributes", &AttributesObject(&info.attributes))?;
+    m.entry("id", &agent.id.value)?;
+    m.entry("hostname", &info.hostname)?;
+    m.entry("port", &info.port)?;
+    m.entry("attributes", &AttributesObject(&info.attributes))?;
     if let Some(domain) = &info.domain {
-        m.serialize_entry("domain", domain)?;
+        m.entry("domain", domain)?;
     }
-    m.serialize_entry("pid", &agent.pid)?;
-    m.serialize_entry("registered_time", &agent.registered_time)?;
+    m.entry("pid", &agent.pid)?;
+    m.entry("registered_time", &agent.registered_time)?;
     if let Some(time) = agent.reregistered_time {
-        m.serialize_entry("reregistered_time", &time)?;
+        m.entry("reregistered_time", &time)?;
     }
-    m.serialize_entry("resources", &Summary::of(agent.total.iter()))?;
-    m.serialize_entry("used_resources", used)?;
-    m.serialize_entry("offered_resources", &Summary::of(agent.offered.iter()))?;
-    m.serialize_entry("reserved_resources", &ReservedSummary(&agent.total))?;
-    m.serialize_entry(
+    m.entry("resources", &Summary::of(agent.total.iter()))?;
+    m.entry("used_resources", used)?;
+    m.entry("offered_resources", &Summary::of(agent.offered.iter()))?;
+    m.entry("reserved_resources", &ReservedSummary(&agent.total))?;
+    m.entry(
         "unreserved_resources",
         &Summary::of(agent.total.iter().filter(|r| r.is_unreserved())),
     )?;
-    m.serialize_entry("active", &agent.active())?;
-    m.serialize_entry("deactivated", &false)?;
-    m.serialize_entry("version", &agent.version)?;
-    m.serialize_entry(
+    m.entry("active", &agent.active())?;
+    m.entry("deactivated", &false)?;
+    m.entry("version", &agent.version)?;
+    m.entry(
         "capabilities",
         &Seq(|| AGENT_CAPABILITIES.iter().map(|c| c.as_str())),
     )
@@ -949,7 +1128,11 @@ impl Serialize for AgentV0<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let empty = Summary::default();
         let mut m = s.serialize_map(None)?;
-        agent_fields(&mut m, self.agent, self.used.unwrap_or(&empty))?;
+        agent_fields(
+            &mut MapFields(&mut m),
+            self.agent,
+            self.used.unwrap_or(&empty),
+        )?;
         m.end()
     }
 }
@@ -966,7 +1149,7 @@ impl Serialize for AgentFull<'_> {
         let empty = Resources::new();
         let used = self.used.unwrap_or(&empty);
         let mut m = s.serialize_map(None)?;
-        agent_fields(&mut m, agent, &Summary::of(used.iter()))?;
+        agent_fields(&mut MapFields(&mut m), agent, &Summary::of(used.iter()))?;
         m.serialize_entry("reserved_resources_full", &ReservedFull(&agent.total))?;
         m.serialize_entry(
             "unreserved_resources_full",
@@ -1008,99 +1191,86 @@ impl Serialize for RecoveredAgentV0<'_> {
 // /master/state
 // ---------------------------------------------------------------------------------------------
 
-struct StateV0<'a> {
-    master: &'a Master,
-    state: &'a State,
-}
+/// `/master/state`, written into `out`.
+fn write_state(out: &mut Vec<u8>, master: &Master, state: &State) -> Written {
+    let build = build();
+    let pid = master_pid(master);
+    let agents = sorted_agents(state);
+    let usage = Usage::new(state);
+    let active = agents.iter().filter(|a| a.active()).count();
 
-impl Serialize for StateV0<'_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let (master, state) = (self.master, self.state);
-        let build = build();
-        let pid = master_pid(master);
-        let agents = sorted_agents(state);
-        let used = used_by_agent(state);
-        let active = agents.iter().filter(|a| a.active()).count();
-
-        let mut m = s.serialize_map(None)?;
-        m.serialize_entry("version", MESOS_VERSION)?;
-        if let Some(sha) = build.git_sha {
-            m.serialize_entry("git_sha", sha)?;
-        }
-        if let Some(branch) = build.git_branch {
-            m.serialize_entry("git_branch", branch)?;
-        }
-        if let Some(tag) = build.git_tag {
-            m.serialize_entry("git_tag", tag)?;
-        }
-        m.serialize_entry("build_date", &build.date)?;
-        m.serialize_entry("build_time", &build.time)?;
-        m.serialize_entry("build_user", build.user)?;
-        m.serialize_entry("start_time", &master.start_time)?;
-        // This master is the leader from its start.
-        m.serialize_entry("elected_time", &master.start_time)?;
-        m.serialize_entry("id", &master.info.id)?;
-        m.serialize_entry("pid", &pid)?;
-        m.serialize_entry("hostname", master_hostname(master))?;
-        m.serialize_entry(
-            "capabilities",
-            &Seq(|| master.info.capabilities.iter().map(|c| c.kind.as_str())),
-        )?;
-        m.serialize_entry("activated_slaves", &(active as f64))?;
-        m.serialize_entry("deactivated_slaves", &((agents.len() - active) as f64))?;
-        m.serialize_entry(
-            "unreachable_slaves",
-            &(state.unreachable_agents.len() as f64),
-        )?;
-        if let Some(domain) = &master.info.domain {
-            m.serialize_entry("domain", domain)?;
-        }
-        m.serialize_entry("leader", &pid)?;
-        m.serialize_entry("leader_info", &LeaderInfo(master))?;
-        if let Some(cluster) = &master.config.cluster {
-            m.serialize_entry("cluster", cluster)?;
-        }
-        if let Some(log_dir) = master.config.flags.get("log_dir") {
-            m.serialize_entry("log_dir", log_dir)?;
-        }
-        if let Some(file) = master.config.flags.get("external_log_file") {
-            m.serialize_entry("external_log_file", file)?;
-        }
-        m.serialize_entry("flags", &master.config.flags)?;
-        m.serialize_entry(
-            "slaves",
-            &Seq(|| {
-                agents.iter().map(|agent| AgentV0 {
-                    agent,
-                    used: used.get(&agent.id),
-                })
-            }),
-        )?;
-        m.serialize_entry(
-            "recovered_slaves",
-            &Seq(|| recovered_agents(state).map(RecoveredAgentV0)),
-        )?;
-        m.serialize_entry(
-            "frameworks",
-            &Seq(|| {
-                sorted_frameworks(state)
-                    .into_iter()
-                    .map(|framework| FrameworkV0 { state, framework })
-            }),
-        )?;
-        m.serialize_entry(
-            "completed_frameworks",
-            &Seq(|| {
-                state
-                    .completed_frameworks
-                    .iter()
-                    .map(|framework| FrameworkV0 { state, framework })
-            }),
-        )?;
-        m.serialize_entry("orphan_tasks", EMPTY_ARRAY)?;
-        m.serialize_entry("unregistered_frameworks", EMPTY_ARRAY)?;
-        m.end()
+    let mut o = Obj::open(out);
+    o.field("version", MESOS_VERSION)?;
+    if let Some(sha) = build.git_sha {
+        o.field("git_sha", sha)?;
     }
+    if let Some(branch) = build.git_branch {
+        o.field("git_branch", branch)?;
+    }
+    if let Some(tag) = build.git_tag {
+        o.field("git_tag", tag)?;
+    }
+    o.field("build_date", &build.date)?;
+    o.field("build_time", &build.time)?;
+    o.field("build_user", build.user)?;
+    o.field("start_time", &master.start_time)?;
+    // This master is the leader from its start.
+    o.field("elected_time", &master.start_time)?;
+    o.field("id", &master.info.id)?;
+    o.field("pid", &pid)?;
+    o.field("hostname", master_hostname(master))?;
+    o.field(
+        "capabilities",
+        &Seq(|| master.info.capabilities.iter().map(|c| c.kind.as_str())),
+    )?;
+    o.field("activated_slaves", &(active as f64))?;
+    o.field("deactivated_slaves", &((agents.len() - active) as f64))?;
+    o.field(
+        "unreachable_slaves",
+        &(state.unreachable_agents.len() as f64),
+    )?;
+    if let Some(domain) = &master.info.domain {
+        o.field("domain", domain)?;
+    }
+    o.field("leader", &pid)?;
+    o.field("leader_info", &LeaderInfo(master))?;
+    if let Some(cluster) = &master.config.cluster {
+        o.field("cluster", cluster)?;
+    }
+    if let Some(log_dir) = master.config.flags.get("log_dir") {
+        o.field("log_dir", log_dir)?;
+    }
+    if let Some(file) = master.config.flags.get("external_log_file") {
+        o.field("external_log_file", file)?;
+    }
+    o.field("flags", &master.config.flags)?;
+    o.field(
+        "slaves",
+        &Seq(|| {
+            agents.iter().map(|agent| AgentV0 {
+                agent,
+                used: usage.by_agent.get(&agent.id),
+            })
+        }),
+    )?;
+    o.field(
+        "recovered_slaves",
+        &Seq(|| recovered_agents(state).map(RecoveredAgentV0)),
+    )?;
+    array(
+        o.key("frameworks"),
+        sorted_frameworks(state),
+        |out, framework| write_framework(out, state, framework, &usage),
+    )?;
+    array(
+        o.key("completed_frameworks"),
+        &state.completed_frameworks,
+        |out, framework| write_framework(out, state, framework, &usage),
+    )?;
+    o.field("orphan_tasks", EMPTY_ARRAY)?;
+    o.field("unregistered_frameworks", EMPTY_ARRAY)?;
+    o.close();
+    Ok(())
 }
 
 /// `leader_info` (`json(JSON::ObjectWriter*, const MasterInfo&)`).
@@ -1134,7 +1304,18 @@ fn state_capacity(state: &State) -> usize {
 
 /// `/master/state`.
 pub fn state(master: &Master, state: &State) -> Vec<u8> {
-    to_json(&StateV0 { master, state }, state_capacity(state))
+    written(state_capacity(state), |out| write_state(out, master, state))
+}
+
+/// The buffer `write` fills (an empty object if it fails, as [`to_json`]).
+fn written(capacity: usize, write: impl FnOnce(&mut Vec<u8>) -> Written) -> Vec<u8> {
+    let mut out = Vec::with_capacity(capacity);
+    if let Err(e) = write(&mut out) {
+        tracing::warn!(error = %e, "a response could not be serialised");
+        out.clear();
+        out.extend_from_slice(b"{}");
+    }
+    out
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1177,10 +1358,10 @@ impl Counts {
 /// unreachable and completed), as Mesos's `SlaveFrameworkMapping` and `TaskStateSummaries`.
 #[derive(Default)]
 struct Mapping<'a> {
-    frameworks_on_agent: HashMap<&'a str, BTreeSet<&'a str>>,
-    agents_of_framework: HashMap<&'a str, BTreeSet<&'a str>>,
-    agent_counts: HashMap<&'a str, Counts>,
-    framework_counts: HashMap<&'a str, Counts>,
+    frameworks_on_agent: FastMap<&'a str, BTreeSet<&'a str>>,
+    agents_of_framework: FastMap<&'a str, BTreeSet<&'a str>>,
+    agent_counts: FastMap<&'a str, Counts>,
+    framework_counts: FastMap<&'a str, Counts>,
 }
 
 impl<'a> Mapping<'a> {
@@ -1231,7 +1412,11 @@ impl Serialize for SummaryAgent<'_> {
         let empty = Summary::default();
         let id = self.agent.id.value.as_str();
         let mut m = s.serialize_map(None)?;
-        agent_fields(&mut m, self.agent, self.used.unwrap_or(&empty))?;
+        agent_fields(
+            &mut MapFields(&mut m),
+            self.agent,
+            self.used.unwrap_or(&empty),
+        )?;
         self.mapping
             .agent_counts
             .get(id)
@@ -1256,17 +1441,18 @@ struct SummaryFramework<'a> {
     state: &'a State,
     framework: &'a Framework,
     mapping: &'a Mapping<'a>,
+    usage: &'a Usage<'a>,
 }
 
 impl Serialize for SummaryFramework<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let framework = self.framework;
         let id = framework.id.value.as_str();
-        let used = Summary::of(used_resources(framework));
+        let used = self.usage.of_framework(framework);
         let offered =
             Summary::of(offers_of(self.state, framework).flat_map(|o| o.resources.iter()));
         let mut m = s.serialize_map(None)?;
-        framework_summary_fields(&mut m, framework, &used, &offered)?;
+        framework_summary_fields(&mut MapFields(&mut m), framework, &used, &offered)?;
         self.mapping
             .framework_counts
             .get(id)
@@ -1296,7 +1482,7 @@ impl Serialize for StateSummaryV0<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let (master, state) = (self.master, self.state);
         let mapping = Mapping::new(state);
-        let used = used_by_agent(state);
+        let usage = Usage::new(state);
         let agents = sorted_agents(state);
         let mut m = s.serialize_map(None)?;
         m.serialize_entry("hostname", master_hostname(master))?;
@@ -1308,7 +1494,7 @@ impl Serialize for StateSummaryV0<'_> {
             &Seq(|| {
                 agents.iter().map(|agent| SummaryAgent {
                     agent,
-                    used: used.get(&agent.id),
+                    used: usage.by_agent.get(&agent.id),
                     mapping: &mapping,
                 })
             }),
@@ -1322,6 +1508,7 @@ impl Serialize for StateSummaryV0<'_> {
                         state,
                         framework,
                         mapping: &mapping,
+                        usage: &usage,
                     })
             }),
         )?;
@@ -1337,49 +1524,30 @@ pub fn state_summary(master: &Master, state: &State) -> Vec<u8> {
     )
 }
 
-struct FrameworksV0<'a> {
-    state: &'a State,
-    framework_id: Option<&'a str>,
-}
-
-impl Serialize for FrameworksV0<'_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let state = self.state;
-        let selected = |f: &&Framework| self.framework_id.is_none_or(|id| f.id.value == id);
-        let mut m = s.serialize_map(Some(3))?;
-        m.serialize_entry(
-            "frameworks",
-            &Seq(|| {
-                sorted_frameworks(state)
-                    .into_iter()
-                    .filter(selected)
-                    .map(|framework| FrameworkV0 { state, framework })
-            }),
-        )?;
-        m.serialize_entry(
-            "completed_frameworks",
-            &Seq(|| {
-                state
-                    .completed_frameworks
-                    .iter()
-                    .filter(selected)
-                    .map(|framework| FrameworkV0 { state, framework })
-            }),
-        )?;
-        m.serialize_entry("unregistered_frameworks", EMPTY_ARRAY)?;
-        m.end()
-    }
+fn write_frameworks(out: &mut Vec<u8>, state: &State, framework_id: Option<&str>) -> Written {
+    let usage = Usage::new(state);
+    let selected = |f: &&Framework| framework_id.is_none_or(|id| f.id.value == id);
+    let mut o = Obj::open(out);
+    array(
+        o.key("frameworks"),
+        sorted_frameworks(state).into_iter().filter(selected),
+        |out, framework| write_framework(out, state, framework, &usage),
+    )?;
+    array(
+        o.key("completed_frameworks"),
+        state.completed_frameworks.iter().filter(selected),
+        |out, framework| write_framework(out, state, framework, &usage),
+    )?;
+    o.key("unregistered_frameworks").extend_from_slice(b"[]");
+    o.close();
+    Ok(())
 }
 
 /// `/master/frameworks`, optionally only `?framework_id=`.
 pub fn frameworks(_master: &Master, state: &State, framework_id: Option<&str>) -> Vec<u8> {
-    to_json(
-        &FrameworksV0 {
-            state,
-            framework_id,
-        },
-        state_capacity(state),
-    )
+    written(state_capacity(state), |out| {
+        write_frameworks(out, state, framework_id)
+    })
 }
 
 struct SlavesV0<'a> {
@@ -1458,16 +1626,6 @@ fn first_status_time(task: &Task) -> Option<f64> {
     task.statuses.first().map(|s| s.timestamp.unwrap_or(0.0))
 }
 
-struct TasksV0<'a>(&'a [&'a Task]);
-
-impl Serialize for TasksV0<'_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut m = s.serialize_map(Some(1))?;
-        m.serialize_entry("tasks", &Seq(|| self.0.iter().map(|t| TaskV0(t))))?;
-        m.end()
-    }
-}
-
 /// `/master/tasks`: active, unreachable and completed tasks of the registered and completed
 /// frameworks, sorted by the time of their first status (newest first unless `order=asc`), then
 /// `offset` and `limit` applied. Non-numeric `limit`/`offset` and an `order` other than `asc` or
@@ -1522,7 +1680,12 @@ pub fn tasks(state: &State, query: &TasksQuery) -> Result<Vec<u8>, String> {
         tasks.sort_by(|a, b| order(b, a));
     }
     let page: Vec<&Task> = tasks.into_iter().skip(offset).take(limit).collect();
-    Ok(to_json(&TasksV0(&page), 64 + page.len() * 400))
+    Ok(written(64 + page.len() * 400, |out| {
+        let mut o = Obj::open(out);
+        array(o.key("tasks"), page, write_task)?;
+        o.close();
+        Ok(())
+    }))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -3968,7 +4131,11 @@ mod tests {
                 .unwrap()
                 / 1e6
         };
-        for _ in 0..12 {
+        let loops: usize = std::env::var("RENDER_LOOPS")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(1);
+        for _ in 0..loops {
             let c = cpu();
             let started = Instant::now();
             let bytes = state_bytes(&master, &state);
@@ -3979,13 +4146,15 @@ mod tests {
                 cpu() - c
             );
             let started = Instant::now();
-            let used = used_by_agent(&state);
+            let used = Usage::new(&state).by_agent;
             eprintln!("used_by_agent {} in {:?}", used.len(), started.elapsed());
             let started = Instant::now();
             let mut n = 0;
             for f in state.frameworks.values() {
                 for t in f.tasks.values() {
-                    n += serde_json::to_vec(&TaskV0(t)).unwrap().len();
+                    let mut v = Vec::new();
+                    write_task(&mut v, t).unwrap();
+                    n += v.len();
                 }
             }
             eprintln!("tasks alone {n} in {:?}", started.elapsed());

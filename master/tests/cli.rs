@@ -1,4 +1,4 @@
-//! Runs the built `mesos-master` binary: `--help`, flag errors, the not-implemented exit.
+//! Runs the built `mesos-master` binary: `--help` and flag errors.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::process::{Command, Output};
@@ -56,12 +56,13 @@ fn a_bad_port_in_the_environment_fails_naming_the_flag() {
 }
 
 #[test]
-fn valid_flags_reach_the_not_implemented_exit() {
+fn a_replicated_log_without_a_work_dir_fails_naming_the_flag() {
+    // (The master itself is started and exercised by the other integration tests.)
     let output = master(
-        &["--port=5051", "--registry=in_memory"],
+        &["--port=0", "--registry=replicated_log"],
         &[("MESOS_CLUSTER", "test")],
     );
     let stderr = text(&output.stderr);
-    assert_ne!(output.status.code(), Some(0), "{stderr}");
-    assert!(stderr.contains("not implemented yet"), "{stderr}");
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("--work_dir is required"), "{stderr}");
 }

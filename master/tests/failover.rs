@@ -429,7 +429,9 @@ async fn tasks_survive_a_master_restart_with_the_replicated_log() {
 #[tokio::test(flavor = "multi_thread")]
 async fn an_in_memory_master_restart_rebuilds_from_the_agents() {
     let mut master = MasterProcess::start(FAST).await;
-    let mut info = with_failover(framework_info("f"), 3600.0);
+    // Spark's default: no failover timeout. Losing the master is not the framework's failure,
+    // so it must still be able to come back.
+    let mut info = framework_info("f");
     info.checkpoint = true;
     let framework = TestFramework::subscribe(master.address(), info.clone()).await;
     let mut agent = TestAgent::register(&master, "host", "cpus:2;mem:1024").await;
@@ -438,6 +440,8 @@ async fn an_in_memory_master_restart_rebuilds_from_the_agents() {
 
     master.restart().await;
     agent.reregister(&master).await;
+    // The scheduler takes a moment to notice and reconnect (the master's timers run meanwhile).
+    tokio::time::sleep(Duration::from_millis(1500)).await;
     let back = TestFramework::subscribe(
         master.address(),
         FrameworkInfo {
@@ -449,6 +453,14 @@ async fn an_in_memory_master_restart_rebuilds_from_the_agents() {
     assert_eq!(back.id(), framework_id);
     back.must(Call::reconcile(back.id(), vec![])).await;
     assert_eq!(back.next_update("t1").await.state, TaskState::Running);
+    assert!(
+        agent
+            .events()
+            .all()
+            .iter()
+            .all(|e| e.kind != MasterEventType::ShutdownFramework),
+        "the recovered framework was removed"
+    );
 }
 
 /// SUBSCRIBE on a raw socket that is never read after the response headers.
