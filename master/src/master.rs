@@ -218,6 +218,12 @@ impl Master {
         self.state.read().unwrap_or_else(|p| p.into_inner())
     }
 
+    /// The state, for writing, to tools and benchmarks that build a cluster's state directly.
+    #[doc(hidden)]
+    pub fn state_mut(&self) -> RwLockWriteGuard<'_, State> {
+        self.write()
+    }
+
     fn write(&self) -> RwLockWriteGuard<'_, State> {
         self.state.write().unwrap_or_else(|p| p.into_inner())
     }
@@ -812,10 +818,15 @@ impl Master {
         for operation in operations {
             match (operation.kind, operation.launch, operation.launch_group) {
                 (Some(OperationType::Launch), Some(launch), _) => {
-                    launches.extend(launch.task_infos.into_iter().map(Launch::Task));
+                    launches.extend(
+                        launch
+                            .task_infos
+                            .into_iter()
+                            .map(|task| Launch::Task(Box::new(task))),
+                    );
                 }
                 (Some(OperationType::LaunchGroup), _, Some(group)) => {
-                    launches.push(Launch::Group(group.executor, group.task_group.tasks));
+                    launches.push(Launch::Group(Box::new(group.executor), group.task_group.tasks));
                 }
                 (kind, _, _) => {
                     warn!(framework = %id, ?kind, "offer operation not supported; ignored");
@@ -873,7 +884,7 @@ impl Master {
                     match self.validate_task(state, id, &agent_id, &task, &role, &remaining) {
                         Ok(used) => {
                             remaining -= &used.total;
-                            self.launch_task(state, id, &agent_id, &role, task, used);
+                            self.launch_task(state, id, &agent_id, &role, *task, used);
                         }
                         Err(message) => {
                             let reason = TaskStatusReason::TaskInvalid;
@@ -887,7 +898,7 @@ impl Master {
                     match checked {
                         Ok(used) => {
                             remaining -= &used.total;
-                            self.launch_group(state, id, &agent_id, &role, executor, tasks, used);
+                            self.launch_group(state, id, &agent_id, &role, *executor, tasks, used);
                         }
                         Err(message) => {
                             for task in &tasks {
@@ -2220,8 +2231,8 @@ impl Master {
 /// What an ACCEPT launches: a task of LAUNCH, or the tasks of a LAUNCH_GROUP with their
 /// executor.
 enum Launch {
-    Task(TaskInfo),
-    Group(v1::ExecutorInfo, Vec<TaskInfo>),
+    Task(Box<TaskInfo>),
+    Group(Box<v1::ExecutorInfo>, Vec<TaskInfo>),
 }
 
 impl Launch {
