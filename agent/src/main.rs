@@ -47,10 +47,12 @@ async fn run(config: Config) -> Result<(), String> {
     info!(%addr, %resources, "Mesos agent started");
     tokio::spawn(mesos_agent::master_link::run(agent.clone()));
     let app = mesos_agent::http::router(agent);
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .map_err(|e| format!("the HTTP server failed: {e}"))
+    // Executors' subscriptions are long-lived streams: on SIGTERM the agent stops at once, as
+    // Apache Mesos's does; executors of checkpointing frameworks wait for it to come back.
+    tokio::select! {
+        served = axum::serve(listener, app) => served.map_err(|e| format!("the HTTP server failed: {e}")),
+        () = shutdown_signal() => Ok(()),
+    }
 }
 
 async fn shutdown_signal() {

@@ -182,57 +182,66 @@ fn validate_scheduler_call(call: &Call, principal: Option<&str>) -> Result<CallT
     if call.framework_id.is_none() {
         return Err(missing("framework_id"));
     }
-    let present = match kind {
-        CallType::Accept => call.accept.is_some().then_some(()).ok_or("accept"),
-        CallType::Decline => call.decline.is_some().then_some(()).ok_or("decline"),
+    // The payload a call of this type must carry, when it is missing.
+    let absent = match kind {
+        CallType::Accept => call.accept.is_none().then_some("accept"),
+        CallType::Decline => call.decline.is_none().then_some("decline"),
         CallType::AcceptInverseOffers => call
             .accept_inverse_offers
-            .is_some()
-            .then_some(())
-            .ok_or("accept_inverse_offers"),
+            .is_none()
+            .then_some("accept_inverse_offers"),
         CallType::DeclineInverseOffers => call
             .decline_inverse_offers
-            .is_some()
-            .then_some(())
-            .ok_or("decline_inverse_offers"),
-        CallType::Kill => call.kill.is_some().then_some(()).ok_or("kill"),
-        CallType::Shutdown => call.shutdown.is_some().then_some(()).ok_or("shutdown"),
-        CallType::Acknowledge => match &call.acknowledge {
-            None => Err("acknowledge"),
+            .is_none()
+            .then_some("decline_inverse_offers"),
+        CallType::Kill => call.kill.is_none().then_some("kill"),
+        CallType::Shutdown => call.shutdown.is_none().then_some("shutdown"),
+        CallType::Acknowledge => {
             // A UUID is 16 bytes (stout's `UUID::fromBytes`).
-            Some(ack) if ack.uuid.len() != 16 => return Err("Not a valid UUID".into()),
-            Some(_) => Ok(()),
-        },
+            if call
+                .acknowledge
+                .as_ref()
+                .is_some_and(|a| a.uuid.len() != 16)
+            {
+                return Err("Not a valid UUID".into());
+            }
+            call.acknowledge.is_none().then_some("acknowledge")
+        }
         CallType::AcknowledgeOperationStatus => call
             .acknowledge_operation_status
-            .is_some()
-            .then_some(())
-            .ok_or("acknowledge_operation_status"),
-        CallType::Reconcile => call.reconcile.is_some().then_some(()).ok_or("reconcile"),
+            .is_none()
+            .then_some("acknowledge_operation_status"),
+        CallType::Reconcile => call.reconcile.is_none().then_some("reconcile"),
         CallType::ReconcileOperations => call
             .reconcile_operations
-            .is_some()
-            .then_some(())
-            .ok_or("reconcile_operations"),
-        CallType::Message => call.message.is_some().then_some(()).ok_or("message"),
-        CallType::Request => call.request.is_some().then_some(()).ok_or("request"),
-        CallType::UpdateFramework => match &call.update_framework {
-            None => Err("update_framework"),
-            Some(update) if update.framework_info.id != call.framework_id => {
+            .is_none()
+            .then_some("reconcile_operations"),
+        CallType::Message => call.message.is_none().then_some("message"),
+        CallType::Request => call.request.is_none().then_some("request"),
+        CallType::UpdateFramework => {
+            if call
+                .update_framework
+                .as_ref()
+                .is_some_and(|u| u.framework_info.id != call.framework_id)
+            {
                 return Err(
                     "'framework_id' differs from 'update_framework.framework_info.id'".into(),
                 );
             }
-            Some(_) => Ok(()),
-        },
+            call.update_framework
+                .is_none()
+                .then_some("update_framework")
+        }
         CallType::Subscribe
         | CallType::Teardown
         | CallType::Revive
         | CallType::Suppress
-        | CallType::Unknown => Ok(()),
+        | CallType::Unknown => None,
     };
-    present.map_err(missing)?;
-    Ok(kind)
+    match absent {
+        Some(field) => Err(missing(field)),
+        None => Ok(kind),
+    }
 }
 
 /// A stream of framed events as a chunked response.

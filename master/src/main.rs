@@ -38,9 +38,14 @@ async fn run(config: Config) -> Result<(), String> {
     tokio::spawn(master.clone().allocation_loop());
     tokio::spawn(master.clone().timer_loop());
     tokio::spawn(master.clone().heartbeat_loop());
-    let app = mesos_master::http::router(master);
+    let app = mesos_master::http::router(master.clone());
+    // Streaming subscriptions would hold a graceful shutdown open forever: end them first.
+    let shutdown = async move {
+        shutdown_signal().await;
+        master.close_streams();
+    };
     axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown_signal())
+        .with_graceful_shutdown(shutdown)
         .await
         .map_err(|e| format!("the HTTP server failed: {e}"))
 }

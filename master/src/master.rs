@@ -351,6 +351,8 @@ impl Master {
             HEARTBEAT_INTERVAL.as_secs_f64(),
             Some(self.info.clone()),
         )));
+        // Mesos's heartbeater sends its first HEARTBEAT at once, right after SUBSCRIBED.
+        connection.push(frame(&Event::heartbeat()));
         info!(framework = %id, name = %info.name, failed_over, "framework subscribed");
         self.persist(&state);
         drop(state);
@@ -826,7 +828,10 @@ impl Master {
                     );
                 }
                 (Some(OperationType::LaunchGroup), _, Some(group)) => {
-                    launches.push(Launch::Group(Box::new(group.executor), group.task_group.tasks));
+                    launches.push(Launch::Group(
+                        Box::new(group.executor),
+                        group.task_group.tasks,
+                    ));
                 }
                 (kind, _, _) => {
                     warn!(framework = %id, ?kind, "offer operation not supported; ignored");
@@ -2205,6 +2210,20 @@ impl Master {
                     connection.push(agent_beat.clone());
                 }
             }
+        }
+    }
+
+    /// Ends every subscriber's stream (frameworks and agents), for a shutdown: the HTTP server's
+    /// graceful shutdown waits for open responses, and subscription streams never end by
+    /// themselves. Queued events are still sent. Frameworks and agents are not removed: they
+    /// re-subscribe or re-register with the next master.
+    pub fn close_streams(&self) {
+        let mut state = self.write();
+        for framework in state.frameworks.values_mut() {
+            framework.connection = None;
+        }
+        for agent in state.agents.values_mut() {
+            agent.connection = None;
         }
     }
 

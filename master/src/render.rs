@@ -165,6 +165,25 @@ impl<'w> Obj<'w> {
         serde_json::to_writer(self.key(key), value)
     }
 
+    /// A string field; strings without characters to escape (ids, names, states: nearly all)
+    /// are copied as they are, the others escaped by serde_json.
+    fn str(&mut self, key: &'static str, value: &str) -> Written {
+        let out = self.key(key);
+        // Folded without short-circuit so that it vectorises.
+        let escape = value.bytes().fold(false, |escape, b| {
+            escape | (b < 0x20) | (b == b'"') | (b == b'\\')
+        });
+        if escape {
+            serde_json::to_writer(out, value)
+        } else {
+            out.reserve(value.len() + 2);
+            out.push(b'"');
+            out.extend_from_slice(value.as_bytes());
+            out.push(b'"');
+            Ok(())
+        }
+    }
+
     fn close(self) {
         self.out.push(b'}');
     }
@@ -218,29 +237,43 @@ impl<M: SerializeMap> Fields for MapFields<'_, M> {
     }
 }
 
-/// FNV-1a, for the maps built while rendering: their keys are ids this master generated, and
-/// SipHash showed in profiles of `/state`.
-struct Fnv(u64);
+/// A fast hash (FxHash's mixing, eight bytes at a time) for the maps built while rendering:
+/// their keys are ids this master generated, and SipHash showed in profiles of `/state`.
+#[derive(Default)]
+struct FastHasher(u64);
 
-impl Default for Fnv {
-    fn default() -> Self {
-        Fnv(0xcbf2_9ce4_8422_2325)
+impl FastHasher {
+    fn mix(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
     }
 }
 
-impl std::hash::Hasher for Fnv {
+impl std::hash::Hasher for FastHasher {
     fn finish(&self) -> u64 {
         self.0
     }
 
     fn write(&mut self, bytes: &[u8]) {
-        for byte in bytes {
-            self.0 = (self.0 ^ u64::from(*byte)).wrapping_mul(0x0000_0100_0000_01b3);
+        let mut chunks = bytes.chunks_exact(8);
+        for chunk in &mut chunks {
+            let mut word = [0u8; 8];
+            word.copy_from_slice(chunk);
+            self.mix(u64::from_le_bytes(word));
         }
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            let mut word = [0u8; 8];
+            word[..rest.len()].copy_from_slice(rest);
+            self.mix(u64::from_le_bytes(word));
+        }
+    }
+
+    fn write_u8(&mut self, byte: u8) {
+        self.mix(u64::from(byte));
     }
 }
 
-type FastMap<K, V> = HashMap<K, V, std::hash::BuildHasherDefault<Fnv>>;
+type FastMap<K, V> = HashMap<K, V, std::hash::BuildHasherDefault<FastHasher>>;
 
 /// A `TimeInfo` from seconds since the epoch.
 fn time_info(secs: f64) -> TimeInfo {
@@ -378,11 +411,10 @@ fn recovered_agents(state: &State) -> impl Iterator<Item = &mesos_api::v1::Agent
         .filter(|id| !state.agents.contains_key(*id) && !state.unreachable_agents.contains_key(*id))
 }
 
-/// What active tasks use, by registered framework and by agent, from one pass over the tasks
-/// (they are spread over memory; reading each once matters for `/state` of a large cluster).
+/// What active tasks use on each agent, from one pass over the tasks: agents are written before
+/// the frameworks, whose tasks come last.
 #[derive(Default)]
 struct Usage<'a> {
-    by_framework: FastMap<&'a FrameworkId, Summary<'a>>,
     by_agent: FastMap<&'a mesos_api::v1::AgentId, Summary<'a>>,
 }
 
@@ -398,12 +430,10 @@ impl<'a> Usage<'a> {
         usage
     }
 
-    /// What the framework uses (computed for frameworks not indexed, e.g. completed ones).
-    fn of_framework(&self, framework: &'a Framework) -> Cow<'_, Summary<'a>> {
-        match self.by_framework.get(&framework.id) {
-            Some(used) => Cow::Borrowed(used),
-            None => Cow::Owned(Summary::of(used_resources(framework))),
-        }
+    /// What the framework uses, computed when it is written: its tasks are read right after,
+    /// while they are still in the cache.
+    fn of_framework(&self, framework: &'a Framework) -> Summary<'a> {
+        Summary::of(used_resources(framework))
     }
 }
 
@@ -689,23 +719,23 @@ fn task_user(info: &TaskInfo) -> Option<&str> {
 fn write_task(out: &mut Vec<u8>, task: &Task) -> Written {
     let info = &task.info;
     let mut o = Obj::open(out);
-    o.field("id", &info.task_id.value)?;
-    o.field("name", &info.name)?;
-    o.field("framework_id", &task.framework_id.value)?;
-    o.field(
+    o.str("id", &info.task_id.value)?;
+    o.str("name", &info.name)?;
+    o.str("framework_id", &task.framework_id.value)?;
+    o.str(
         "executor_id",
         task.executor_id.as_ref().map_or("", |e| e.value.as_str()),
     )?;
-    o.field("slave_id", &task.agent_id.value)?;
-    o.field("state", task.state.as_str())?;
+    o.str("slave_id", &task.agent_id.value)?;
+    o.str("state", task.state.as_str())?;
     write_summary(o.key("resources"), &task.resources)?;
     if !info.limits.is_empty() {
         o.field("limits", &Limits(&info.limits))?;
     }
-    o.field("role", &task.role)?;
+    o.str("role", &task.role)?;
     array(o.key("statuses"), &task.statuses, write_status)?;
     if let Some(user) = task_user(info) {
-        o.field("user", user)?;
+        o.str("user", user)?;
     }
     if let Some(labels) = &info.labels {
         o.field("labels", &labels.labels)?;
@@ -795,7 +825,7 @@ impl Serialize for Limits<'_> {
 /// A status as the v0 endpoints write it (`json(JSON::ObjectWriter*, const TaskStatus&)`).
 fn write_status(out: &mut Vec<u8>, status: &TaskStatus) -> Written {
     let mut o = Obj::open(out);
-    o.field("state", status.state.as_str())?;
+    o.str("state", status.state.as_str())?;
     o.field("timestamp", &status.timestamp.unwrap_or(0.0))?;
     if let Some(labels) = &status.labels {
         o.field("labels", &labels.labels)?;
@@ -3529,6 +3559,36 @@ mod tests {
     }
 
     #[test]
+    fn task_strings_are_escaped() {
+        let mut t = task("t\"1", "M-0000", "M-S0", TaskState::Running, T0);
+        t.info.name = "line\nbreak \\ \"quoted\" \u{e9}\u{1}".to_owned();
+        let mut out = Vec::new();
+        write_task(&mut out, &t).unwrap();
+        let v = parse(&out);
+        assert_eq!(v["id"], "t\"1");
+        assert_eq!(v["name"], "line\nbreak \\ \"quoted\" \u{e9}\u{1}");
+    }
+
+    #[test]
+    fn task_summaries_match_the_general_summary() {
+        let mut revocable = Resource::new_scalar("cpus", 0.25);
+        revocable.revocable = Some(Default::default());
+        for text in [
+            "cpus:1;mem:128",
+            "cpus:1;mem:128;ports:[31000-31001]",
+            "cpus(dev):1;cpus:2;ports(dev):[1-2];ports:[5-6];disks:{a,b}",
+            "gpus:1;custom:2.5",
+        ] {
+            let mut all = resources(text);
+            all.add_resource(revocable.clone());
+            let mut out = Vec::new();
+            write_summary(&mut out, &all).unwrap();
+            let general = serde_json::to_value(Summary::of(all.iter())).unwrap();
+            assert_eq!(parse(&out), general, "{text}");
+        }
+    }
+
+    #[test]
     fn slaves_have_full_resources() {
         let master = master();
         let mut state = sample_state();
@@ -4121,43 +4181,6 @@ mod tests {
                 framework.tasks.insert(task.info.task_id.clone(), task);
             }
             state.frameworks.insert(framework.id.clone(), framework);
-        }
-        let cpu = || -> f64 {
-            let text = std::fs::read_to_string("/proc/thread-self/schedstat").unwrap();
-            text.split_whitespace()
-                .next()
-                .unwrap()
-                .parse::<f64>()
-                .unwrap()
-                / 1e6
-        };
-        let loops: usize = std::env::var("RENDER_LOOPS")
-            .ok()
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(1);
-        for _ in 0..loops {
-            let c = cpu();
-            let started = Instant::now();
-            let bytes = state_bytes(&master, &state);
-            eprintln!(
-                "again: {} in {:?} cpu {:.1}ms",
-                bytes.len(),
-                started.elapsed(),
-                cpu() - c
-            );
-            let started = Instant::now();
-            let used = Usage::new(&state).by_agent;
-            eprintln!("used_by_agent {} in {:?}", used.len(), started.elapsed());
-            let started = Instant::now();
-            let mut n = 0;
-            for f in state.frameworks.values() {
-                for t in f.tasks.values() {
-                    let mut v = Vec::new();
-                    write_task(&mut v, t).unwrap();
-                    n += v.len();
-                }
-            }
-            eprintln!("tasks alone {n} in {:?}", started.elapsed());
         }
         let started = Instant::now();
         let bytes = state_bytes(&master, &state);

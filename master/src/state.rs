@@ -6,6 +6,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
 use bytes::Bytes;
@@ -19,8 +20,10 @@ use tokio::sync::{Notify, mpsc, oneshot};
 
 use crate::allocator::Allocator;
 
-/// Events queued for one subscriber before it counts as too slow and is disconnected.
-pub const SUBSCRIBER_QUEUE: usize = 1024;
+/// Bytes of events waiting for one subscriber before it counts as too slow and is
+/// disconnected. Generous, so that a burst (an explicit reconciliation of many thousand tasks,
+/// a large launch) never disconnects a subscriber that reads: only one that stopped reading.
+pub const SUBSCRIBER_BACKLOG: usize = 64 * 1024 * 1024;
 
 /// The master's end of a subscriber's stream: RecordIO-framed events go in, the HTTP response
 /// body ([`Outlet`]) sends them.
@@ -30,7 +33,9 @@ pub const SUBSCRIBER_QUEUE: usize = 1024;
 #[derive(Debug, Clone)]
 pub struct Connection {
     pub stream_id: String,
-    tx: mpsc::Sender<Bytes>,
+    tx: mpsc::UnboundedSender<Bytes>,
+    /// Bytes pushed and not yet taken by the response body.
+    backlog: Arc<AtomicUsize>,
     abort: Arc<Notify>,
 }
 
@@ -39,25 +44,35 @@ impl Connection {
     /// that completes when the response body is dropped (the client went away or the stream
     /// ended).
     pub fn open() -> (Connection, Outlet, oneshot::Receiver<()>) {
-        let (tx, events) = mpsc::channel(SUBSCRIBER_QUEUE);
+        let (tx, events) = mpsc::unbounded_channel();
         let (closed_tx, closed_rx) = oneshot::channel();
         let abort = Arc::new(Notify::new());
+        let backlog = Arc::new(AtomicUsize::new(0));
         let connection = Connection {
             stream_id: uuid::Uuid::new_v4().to_string(),
             tx,
+            backlog: Arc::clone(&backlog),
             abort: Arc::clone(&abort),
         };
         let outlet = Outlet {
             events,
+            backlog,
             abort,
             _closed: closed_tx,
         };
         (connection, outlet, closed_rx)
     }
 
-    /// Queues an already-framed event; `false` if the subscriber is gone or too far behind.
+    /// Queues an already-framed event; `false` if the subscriber is gone or more than
+    /// [`SUBSCRIBER_BACKLOG`] behind (the event is not queued then).
     pub fn push(&self, record: Bytes) -> bool {
-        self.tx.try_send(record).is_ok()
+        let size = record.len();
+        let queued = self.backlog.fetch_add(size, Ordering::Relaxed);
+        if queued.saturating_add(size) > SUBSCRIBER_BACKLOG || self.tx.send(record).is_err() {
+            self.backlog.fetch_sub(size, Ordering::Relaxed);
+            return false;
+        }
+        true
     }
 
     /// Ends the stream now, dropping what is still queued, and breaks the HTTP connection (for
@@ -70,7 +85,8 @@ impl Connection {
 /// The response body's end of a [`Connection`].
 #[derive(Debug)]
 pub struct Outlet {
-    events: mpsc::Receiver<Bytes>,
+    events: mpsc::UnboundedReceiver<Bytes>,
+    backlog: Arc<AtomicUsize>,
     abort: Arc<Notify>,
     /// Dropped with the body: completes the receiver [`Connection::open`] returned.
     _closed: oneshot::Sender<()>,
@@ -89,7 +105,10 @@ impl Outlet {
                     Err(std::io::Error::other("the master closed this subscription")),
                     None,
                 )),
-                event = outlet.events.recv() => event.map(|record| (Ok(record), Some(outlet))),
+                event = outlet.events.recv() => event.map(|record| {
+                    outlet.backlog.fetch_sub(record.len(), Ordering::Relaxed);
+                    (Ok(record), Some(outlet))
+                }),
             }
         })
     }

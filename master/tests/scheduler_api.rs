@@ -63,6 +63,9 @@ async fn subscribe_answers_subscribed_with_a_stream_id_then_heartbeats() {
         master_info.pid.as_deref(),
         Some(format!("master@127.0.0.1:{}", master.port).as_str())
     );
+    // As Mesos's heartbeater does, the first HEARTBEAT follows SUBSCRIBED at once.
+    let first = events.next().await.unwrap().unwrap();
+    assert_eq!(first, Event::heartbeat());
     // Mesos's heartbeat interval is a fixed 15 s; allow some slack past it.
     let heartbeat = tokio::time::timeout(Duration::from_secs(25), async {
         loop {
@@ -110,7 +113,15 @@ async fn bad_requests_get_mesos_status_codes() {
     let revive = serde_json::to_string(&Call::revive(framework.id(), vec![])).unwrap();
     let stream_id = framework.scheduler.stream_id.clone();
 
-    let cases: Vec<(&str, Vec<(&str, &str)>, String, StatusCode, &str)> = vec![
+    // (what, headers, body, expected status, expected part of the message)
+    type Case<'a> = (
+        &'a str,
+        Vec<(&'a str, &'a str)>,
+        String,
+        StatusCode,
+        &'a str,
+    );
+    let cases: Vec<Case> = vec![
         (
             "malformed JSON",
             vec![("Content-Type", JSON)],

@@ -413,3 +413,25 @@ async fn launch_group_reaches_the_agent() {
         .collect();
     assert_eq!(ids, ["g1", "g2"]);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_large_reconciliation_does_not_disconnect_a_reading_framework() {
+    let master = MasterProcess::start(FAST).await;
+    let framework = TestFramework::subscribe(master.address(), framework_info("big")).await;
+    // Thousands of tasks in one call (a scheduler reconciling a large cluster): as many
+    // updates at once.
+    let count = 5000;
+    let tasks = (0..count)
+        .map(|i| ReconcileTask {
+            task_id: TaskId::new(format!("task-{i:05}")),
+            agent_id: None,
+        })
+        .collect();
+    framework.must(Call::reconcile(framework.id(), tasks)).await;
+    for i in 0..count {
+        let status = framework.next_update(&format!("task-{i:05}")).await;
+        assert_eq!(status.state, TaskState::Lost);
+    }
+    // Still subscribed.
+    framework.must(Call::revive(framework.id(), vec![])).await;
+}
