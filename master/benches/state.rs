@@ -120,6 +120,7 @@ fn populate(master: &Master) {
                     role: "*".into(),
                     unreachable_time: None,
                     staged_at: Instant::now(),
+                    acknowledged: Default::default(),
                 },
             );
         }

@@ -1139,6 +1139,7 @@ impl Master {
             role: role.to_owned(),
             unreachable_time: None,
             staged_at: Instant::now(),
+            acknowledged: Default::default(),
         };
         framework.tasks.insert(task.task_id.clone(), staged);
     }
@@ -1261,6 +1262,9 @@ impl Master {
         let Some(framework) = state.frameworks.get_mut(framework_id) else {
             return Ok(());
         };
+        if let Some(task) = framework.tasks.get_mut(&ack.task_id) {
+            task.acknowledged.insert(ack.uuid.0.clone());
+        }
         let acknowledged_terminal = match framework.tasks.get(&ack.task_id) {
             Some(task) => task
                 .statuses
@@ -1607,6 +1611,7 @@ impl Master {
                     role,
                     unreachable_time: None,
                     staged_at: Instant::now(),
+                    acknowledged: Default::default(),
                 });
             entry.state = reported_task.state;
             entry.unreachable_time = None;
@@ -1873,6 +1878,31 @@ impl Master {
             return;
         };
         self.metrics.inc("master/valid_status_updates");
+        let already_acknowledged = status.uuid.as_ref().is_some_and(|uuid| {
+            framework
+                .tasks
+                .get(&status.task_id)
+                .into_iter()
+                .chain(
+                    framework
+                        .completed_tasks
+                        .iter()
+                        .filter(|t| t.info.task_id == status.task_id),
+                )
+                .any(|t| t.acknowledged.contains(&uuid.0))
+        });
+        if already_acknowledged && let Some(uuid) = status.uuid.clone() {
+            // The agent did not get the acknowledgement (it restarted): repeat it, and spare
+            // the framework a duplicate.
+            let mut event = MasterEvent::new(MasterEventType::Acknowledge);
+            event.acknowledge = Some(internal::Acknowledge {
+                framework_id,
+                task_id: status.task_id,
+                uuid,
+            });
+            self.send_to_agent(state, agent_id, &event);
+            return;
+        }
         let Some(task) = framework.tasks.get_mut(&status.task_id) else {
             // Unknown to the master (e.g. acknowledged before a restart): still forward it so
             // the framework can acknowledge and the agent can stop retrying.

@@ -3175,6 +3175,7 @@ mod tests {
             role: "dev".to_owned(),
             unreachable_time: None,
             staged_at: Instant::now(),
+            acknowledged: Default::default(),
         }
     }
 

@@ -203,6 +203,10 @@ pub struct Task {
     pub unreachable_time: Option<f64>,
     /// When the master sent the launch (or learned of the task).
     pub staged_at: Instant,
+    /// Uuids of the updates the framework acknowledged: an agent that resends one (it crashed
+    /// before the acknowledgement reached it) is acknowledged again without the framework
+    /// seeing the update twice.
+    pub acknowledged: BTreeSet<Vec<u8>>,
 }
 
 /// How an agent is connected.
