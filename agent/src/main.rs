@@ -10,7 +10,7 @@ use tracing::info;
 fn main() -> ExitCode {
     let set = mesos_agent::flags::flag_set();
     let flags = set.parse_env_args_or_exit();
-    init_logging();
+    mesos_api::client::daemon::init_logging("info");
     let config = Config::from_flags(&flags).unwrap_or_else(|e| set.exit_with_error(&e));
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -51,30 +51,6 @@ async fn run(config: Config) -> Result<(), String> {
     // Apache Mesos's does; executors of checkpointing frameworks wait for it to come back.
     tokio::select! {
         served = axum::serve(listener, app) => served.map_err(|e| format!("the HTTP server failed: {e}")),
-        () = shutdown_signal() => Ok(()),
+        () = mesos_api::client::daemon::shutdown_signal() => Ok(()),
     }
-}
-
-async fn shutdown_signal() {
-    use tokio::signal::unix::{SignalKind, signal};
-    let (Ok(mut term), Ok(mut int)) = (
-        signal(SignalKind::terminate()),
-        signal(SignalKind::interrupt()),
-    ) else {
-        return std::future::pending().await;
-    };
-    tokio::select! {
-        _ = term.recv() => {}
-        _ = int.recv() => {}
-    }
-    info!("shutting down");
-}
-
-fn init_logging() {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .try_init();
 }

@@ -10,7 +10,7 @@ use tracing::info;
 fn main() -> ExitCode {
     let set = mesos_master::flags::flag_set();
     let flags = set.parse_env_args_or_exit();
-    init_logging();
+    mesos_api::client::daemon::init_logging("info");
     let config = Config::from_flags(&flags).unwrap_or_else(|e| set.exit_with_error(&e));
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -41,35 +41,11 @@ async fn run(config: Config) -> Result<(), String> {
     let app = mesos_master::http::router(master.clone());
     // Streaming subscriptions would hold a graceful shutdown open forever: end them first.
     let shutdown = async move {
-        shutdown_signal().await;
+        mesos_api::client::daemon::shutdown_signal().await;
         master.close_streams();
     };
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
         .await
         .map_err(|e| format!("the HTTP server failed: {e}"))
-}
-
-async fn shutdown_signal() {
-    use tokio::signal::unix::{SignalKind, signal};
-    let (Ok(mut term), Ok(mut int)) = (
-        signal(SignalKind::terminate()),
-        signal(SignalKind::interrupt()),
-    ) else {
-        return std::future::pending().await;
-    };
-    tokio::select! {
-        _ = term.recv() => {}
-        _ = int.recv() => {}
-    }
-    info!("shutting down");
-}
-
-fn init_logging() {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .try_init();
 }

@@ -5,6 +5,7 @@
 //! - [`EventStream`]: a RecordIO stream of JSON events read from an HTTP response, with a bound on
 //!   record size and an idle timeout.
 
+pub mod daemon;
 pub mod executor;
 pub mod scheduler;
 mod stream;
