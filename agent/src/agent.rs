@@ -168,13 +168,6 @@ impl CallError {
     }
 }
 
-fn valid_id(kind: &str, id: &str) -> Result<(), String> {
-    if id.is_empty() || id == "." || id == ".." || id.contains('/') || id.contains('\0') {
-        return Err(format!("{kind} '{id}' cannot be used in a path"));
-    }
-    Ok(())
-}
-
 impl Agent {
     pub fn new(config: Config) -> Result<Arc<Self>, String> {
         let http = reqwest::Client::builder()
@@ -323,8 +316,9 @@ impl Agent {
                 return;
             }
         };
-        if let Err(message) = valid_id("Framework id", &framework_id.value)
-            .and_then(|()| valid_id("Executor id", &info.executor_id.value))
+        if let Err(message) = crate::paths::validate_id("framework id", &framework_id.value)
+            .and_then(|()| crate::paths::validate_id("executor id", &info.executor_id.value))
+            .map_err(|e| e.to_string())
         {
             drop(state);
             self.fail_unlaunched(
@@ -561,11 +555,11 @@ impl Agent {
             );
             return;
         }
-        if let Some(parent) = directory.parent() {
-            let latest = parent.join("latest");
-            let tmp = parent.join(format!(".latest-{container_id}"));
-            let _ = std::os::unix::fs::symlink(&container_id, &tmp);
-            let _ = std::fs::rename(&tmp, &latest);
+        if let Some(parent) = directory.parent()
+            && let Err(e) =
+                crate::paths::update_symlink(Path::new(&container_id), &parent.join("latest"))
+        {
+            warn!(error = %e, "cannot point runs/latest at the new run");
         }
         self.attach_sandbox(&framework_id, &executor_id, &directory);
         let user = info
@@ -676,10 +670,13 @@ impl Agent {
                 Err(e) => warn!(error = %e, "cannot serialise a checkpoint"),
             }
         }
-        let latest = executor_dir.join("runs").join("latest");
         let _ = std::fs::create_dir_all(&meta);
-        let _ = std::fs::remove_file(&latest);
-        let _ = std::os::unix::fs::symlink(container_id, &latest);
+        if let Err(e) = crate::paths::update_symlink(
+            Path::new(container_id),
+            &executor_dir.join("runs").join("latest"),
+        ) {
+            warn!(error = %e, "cannot checkpoint the latest run");
+        }
         let state = self.lock();
         if let Some(executor) = state
             .frameworks

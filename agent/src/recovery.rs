@@ -15,22 +15,15 @@ use tracing::{info, warn};
 use crate::agent::{Agent, Executor, ExecutorKind, Framework, Phase, TaskRecord, kill_process};
 
 fn meta_root(agent: &Agent) -> PathBuf {
-    agent.config.work_dir.join("meta").join("slaves")
+    crate::paths::meta_dir(&agent.config.work_dir).join("slaves")
 }
 
 /// Records the agent's id as the latest one (`meta/slaves/latest` and `slaves/latest`).
 pub fn remember_agent_id(agent: &Agent, id: &AgentId) {
-    for root in [meta_root(agent), agent.config.work_dir.join("slaves")] {
-        let dir = root.join(&id.value);
-        if let Err(e) = std::fs::create_dir_all(&dir) {
-            warn!(dir = %dir.display(), error = %e, "cannot create the agent's directory");
-            continue;
-        }
-        let latest = root.join("latest");
-        let tmp = root.join(format!(".latest-{}", id.value));
-        let _ = std::fs::remove_file(&tmp);
-        if std::os::unix::fs::symlink(&id.value, &tmp).is_ok() {
-            let _ = std::fs::rename(&tmp, &latest);
+    let work_dir = &agent.config.work_dir;
+    for root in [crate::paths::meta_dir(work_dir), work_dir.clone()] {
+        if let Err(e) = crate::paths::create_agent_directory(&root, &id.value) {
+            warn!(error = %e, "cannot record the agent's id");
         }
     }
 }

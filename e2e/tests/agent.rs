@@ -2,8 +2,6 @@
 //! driven by a framework over the v1 scheduler API.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::time::Duration;
-
 use mesos_api::v1::{TaskState, TaskStatusReason};
 use mesos_e2e::*;
 use serde_json::json;
@@ -133,8 +131,7 @@ async fn a_checkpointed_task_survives_an_agent_crash_without_losing_updates() {
         )
         .await;
     framework.wait_state("survivor", TaskState::Running).await;
-    cluster.agents[0].kill(); // kill -9
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    // kill -9, then the same agent again.
     cluster.agents[0].restart().await;
     // The executor re-subscribes to the restarted agent and the task keeps running.
     let agent_url = cluster.agents[0].url();
@@ -187,7 +184,22 @@ async fn an_update_produced_while_the_master_is_down_arrives_after_it_returns() 
     framework.wait_state("late", TaskState::Running).await;
     cluster.master.kill();
     // The task finishes while there is no master.
-    tokio::time::sleep(Duration::from_secs(5)).await;
+    let agent_url = cluster.agents[0].url();
+    eventually("the task to finish on the agent", || {
+        let url = agent_url.clone();
+        async move {
+            let state: serde_json::Value = http()
+                .get(format!("{url}/state"))
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            state.to_string().contains("TASK_FINISHED")
+        }
+    })
+    .await;
     cluster.master.restart().await;
     info.id = Some(framework.id());
     drop(framework);
